@@ -1,0 +1,19 @@
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+from django.urls import include, path
+
+from shegong.accounts.api import MeViewSet, UserViewSet
+from shegong.core.api.views import AuditEntryViewSet
+from shegong.regions.api import RegionViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("regions", RegionViewSet, basename="region")
+router.register("users", UserViewSet, basename="user")
+router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("me", MeViewSet, basename="me")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]

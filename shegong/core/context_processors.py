@@ -1,0 +1,39 @@
+"""What every page needs to draw its frame: navigation by role and the current region."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import assignments_of
+
+# (url name, label, roles that see it; None = everyone signed in)
+NAVIGATION = [
+    ("core:home", _("Home"), None),
+    ("regions:browse", _("Regions"), None),
+    ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),
+    ("core:audit_list", _("Audit log"), {"bureau", "admin", "township_officer"}),
+    ("accounts:profile", _("My account"), None),
+]
+
+
+def primary_assignment(user):
+    """The assignment whose place frames the user's pages: the widest region they hold."""
+    held = assignments_of(user)
+    if not held:
+        return None
+    return min(held, key=lambda a: (len(a.region_id or ""), a.region_id or "", a.role))
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = {a.role for a in assignments_of(user)}
+    items = []
+    for name, label, allowed in NAVIGATION:
+        if allowed is None or roles & allowed:
+            url = reverse(name)
+            current = request.path == url if name == "core:home" else request.path.startswith(url)
+            items.append({"url": url, "label": label, "current": current})
+    primary = primary_assignment(user)
+    region_path = primary.region.path() if primary and primary.region_id else []
+    return {"nav_items": items, "primary_assignment": primary, "region_path": region_path}

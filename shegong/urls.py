@@ -1,0 +1,10 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("shegong.core.urls")),
+    path("accounts/", include("shegong.accounts.urls")),
+    path("regions/", include("shegong.regions.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("shegong.api_urls")),
+]
