@@ -28,7 +28,7 @@ class User(AbstractUser):
 
     scope = ScopeRule(
         via=("accounts.RoleAssignment", "user"),
-        region="region_id",
+        region="region__code",
         operator="operator_id",
         roles={
             "view": {Role.BUREAU, Role.ADMIN, Role.TOWNSHIP_OFFICER, Role.OPERATOR_MANAGER, Role.STATION_LEAD},
@@ -94,7 +94,7 @@ class RoleAssignment(models.Model):
     objects = RoleAssignmentQuerySet.as_manager()
 
     scope = ScopeRule(
-        region="region_id",
+        region="region__code",
         operator="operator_id",
         roles={
             "view": {Role.BUREAU, Role.ADMIN, Role.TOWNSHIP_OFFICER, Role.OPERATOR_MANAGER, Role.STATION_LEAD},

@@ -14,7 +14,7 @@ def user_list(*, actor, params=None):
         Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("region", "operator"))
     )
     filterset = UserFilter(params or None, queryset=base)
-    qs = filterset.qs if filterset.is_valid() else base.none()
+    qs = filterset.qs if not filterset.is_bound or filterset.is_valid() else base.none()
     return filterset, qs.order_by("username")
 
 

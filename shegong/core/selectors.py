@@ -8,5 +8,5 @@ def audit_list(*, actor, params=None):
     """Audit rows ``actor`` may see, filtered by ``params``; returns (filterset, queryset)."""
     base = AuditEntry.objects.visible_to(actor).select_related("actor")
     filterset = AuditFilter(params or None, queryset=base)
-    qs = filterset.qs if filterset.is_valid() else base.none()
+    qs = filterset.qs if not filterset.is_bound or filterset.is_valid() else base.none()
     return filterset, qs

@@ -344,13 +344,14 @@ def _write(parsed: list[_Parsed]) -> tuple[int, int]:
             )
             added, changed = (int(n) for n in cursor.fetchone())
             if added or changed:
-                # Parents before children (the FK is deferred anyway); only new or different rows.
+                # Only new or different rows. In code order a parent comes before its children (a prefix
+                # sorts first), and the indexes fill in order; the FK is deferred anyway.
                 cursor.execute(
                     f"INSERT INTO {table} (code, name, level, parent_code)"
                     f" SELECT t.code, t.name, t.level, t.parent_code FROM {tmp} t"
                     f" LEFT JOIN {table} r ON r.code = t.code"
                     f" WHERE r.code IS NULL OR {differs}"
-                    f" ORDER BY t.level, t.code"
+                    f" ORDER BY t.code"
                     f" ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,"
                     f" parent_code = excluded.parent_code"
                 )

@@ -35,7 +35,7 @@ class Operator(models.Model):
     objects = ScopedManager()
 
     scope = ScopeRule(
-        region="region_id",
+        region="region__code",
         operator="pk",
         roles={"view": {"bureau", "admin", "operator_manager"}, "change": {"bureau", "admin"}},
     )

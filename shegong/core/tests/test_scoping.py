@@ -1,0 +1,284 @@
+"""Jurisdiction scoping: a role × place matrix, and a walk over every URL and every scoped model.
+
+Given users in township A, township B, the county above both, and an evaluator,
+when each lists, opens, changes or exports users and audit rows, by page and by API,
+then nobody reaches outside their jurisdiction, and outside is a 404 exactly like missing.
+"""
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from shegong.accounts.models import RoleAssignment, User
+from shegong.core import audit
+from shegong.core.models import AuditEntry
+from shegong.core.scoping import CHANGE, ScopeRule, scoped_models
+from shegong.regions.models import Region
+from shegong.stations.models import Operator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(people, regions, other_operator):
+    """Audit rows placed in each township, plus the people fixture."""
+    rows = {
+        "a": audit.record("test.event", region_code=regions["township_a"].code, object_repr="MARK-A-EVENT"),
+        "b": audit.record("test.event", region_code=regions["township_b"].code, object_repr="MARK-B-EVENT"),
+        "county": audit.record("test.event", region_code=regions["county"].code, object_repr="MARK-COUNTY-EVENT"),
+    }
+    return {**people, "rows": rows, "other_operator": other_operator}
+
+
+def usernames(qs):
+    return set(qs.values_list("username", flat=True))
+
+
+class TestMatrix:
+    def test_township_officer_sees_only_its_township(self, world):
+        visible = usernames(User.objects.visible_to(world["officer_a"]))
+        assert {"officer_a", "station_lead", "worker_a"} <= visible
+        assert not visible & {"officer_b", "worker_b", "county_bureau", "operator_manager", "admin"}
+
+    def test_county_bureau_sees_both_townships_and_changes_them(self, world):
+        visible = usernames(User.objects.visible_to(world["county_bureau"]))
+        assert {"officer_a", "officer_b", "worker_a", "worker_b", "county_bureau"} <= visible
+        assert not visible & {"city_bureau", "province_bureau", "admin"}
+        changeable = usernames(User.objects.visible_to(world["county_bureau"], CHANGE))
+        assert {"officer_a", "worker_b"} <= changeable
+
+    def test_township_officer_changes_nobody(self, world):
+        assert not User.objects.visible_to(world["officer_a"], CHANGE).exists()
+
+    def test_evaluator_and_worker_see_nothing_by_default(self, world):
+        for who in ("evaluator", "worker_a", "supervisor"):
+            assert not User.objects.visible_to(world[who]).exists()
+            assert not AuditEntry.objects.visible_to(world[who]).exists()
+
+    def test_province_sees_everything_below(self, world):
+        visible = usernames(User.objects.visible_to(world["province_bureau"]))
+        assert {"city_bureau", "county_bureau", "worker_a", "worker_b"} <= visible
+
+    def test_operator_manager_sees_only_its_operators_people(self, world, make_user, regions):
+        stranger = make_user("worker", regions["township_a"], operator=world["other_operator"], username="stranger")
+        visible = usernames(User.objects.visible_to(world["operator_manager"]))
+        assert {"worker_a", "worker_b", "station_lead"} <= visible
+        assert stranger.username not in visible
+        assert "officer_a" not in visible  # a township officer works for no operator
+
+    def test_person_in_two_townships_is_changeable_only_by_who_governs_both(self, world, regions):
+        RoleAssignment.objects.create(user=world["worker_a"], role="worker", region=regions["township_b"])
+        officer_b = world["officer_b"]
+        assert "worker_a" in usernames(User.objects.visible_to(officer_b))
+        b_bureau = User.objects.create(username="b_bureau")
+        RoleAssignment.objects.create(user=b_bureau, role="bureau", region=regions["county"])
+        assert "worker_a" in usernames(User.objects.visible_to(b_bureau, CHANGE))
+
+    def test_audit_rows_follow_the_region(self, world):
+        a = set(AuditEntry.objects.visible_to(world["officer_a"]).values_list("object_repr", flat=True))
+        assert "MARK-A-EVENT" in a and "MARK-B-EVENT" not in a and "MARK-COUNTY-EVENT" not in a
+        county = set(AuditEntry.objects.visible_to(world["county_bureau"]).values_list("object_repr", flat=True))
+        assert {"MARK-A-EVENT", "MARK-B-EVENT", "MARK-COUNTY-EVENT"} <= county
+
+    def test_deactivated_user_sees_nothing(self, world):
+        bureau = world["county_bureau"]
+        bureau.is_active = False
+        assert not User.objects.visible_to(bureau).exists()
+
+
+class TestPagesAndApi:
+    def test_township_a_cannot_list_open_change_or_export_township_b(self, world, client_for):
+        client = client_for(world["officer_a"])
+        b = world["worker_b"]
+        page = client.get("/accounts/users/")
+        assert page.status_code == 200
+        assert b"worker_a" in page.content and b"worker_b" not in page.content
+        assert client.get(f"/accounts/users/{b.pk}/").status_code == 404
+        assert client.get(f"/accounts/users/{b.pk}/edit/").status_code == 404
+        assert client.post(f"/accounts/users/{b.pk}/active/", {"active": "0"}).status_code == 404
+        b.refresh_from_db()
+        assert b.is_active
+        export = client.get("/accounts/users/?format=xlsx")
+        assert export.status_code == 200
+        assert b"worker_b" not in _xlsx_text(export.content)
+        assert b"worker_a" in _xlsx_text(export.content)
+        audit_page = client.get("/audit/")
+        assert b"MARK-A-EVENT" in audit_page.content and b"MARK-B-EVENT" not in audit_page.content
+        assert client.get(f"/audit/{world['rows']['b'].pk}/").status_code == 404
+        audit_export = _xlsx_text(client.get("/audit/?format=xlsx").content)
+        assert b"MARK-A-EVENT" in audit_export and b"MARK-B-EVENT" not in audit_export
+
+    def test_out_of_jurisdiction_is_the_same_404_as_missing(self, world, client_for):
+        client = client_for(world["officer_a"])
+        outside = client.get(f"/accounts/users/{world['worker_b'].pk}/")
+        missing = client.get("/accounts/users/999999/")
+        assert outside.status_code == missing.status_code == 404
+        assert outside.content == missing.content
+        api_outside = client.get(f"/api/v1/users/{world['worker_b'].pk}/")
+        api_missing = client.get("/api/v1/users/999999/")
+        assert api_outside.status_code == api_missing.status_code == 404
+        assert api_outside.json() == api_missing.json() | {"instance": api_outside.json()["instance"]}
+
+    def test_api_lists_only_the_jurisdiction(self, world, client_for):
+        client = client_for(world["officer_a"])
+        names = {u["username"] for u in client.get("/api/v1/users/").json()["results"]}
+        assert "worker_a" in names and "worker_b" not in names
+        reprs = {e["object_repr"] for e in client.get("/api/v1/audit/").json()["results"]}
+        assert "MARK-A-EVENT" in reprs and "MARK-B-EVENT" not in reprs
+        assert client.get(f"/api/v1/audit/{world['rows']['b'].pk}/").status_code == 404
+        assert client.patch(f"/api/v1/users/{world['worker_b'].pk}/", {"name": "x"}, content_type="application/json").status_code == 404
+
+    def test_county_user_sees_both_townships_by_page_and_api(self, world, client_for):
+        client = client_for(world["county_bureau"])
+        page = client.get("/accounts/users/")
+        assert b"worker_a" in page.content and b"worker_b" in page.content
+        assert client.get(f"/accounts/users/{world['worker_b'].pk}/").status_code == 200
+        names = {u["username"] for u in client.get("/api/v1/users/").json()["results"]}
+        assert {"worker_a", "worker_b"} <= names
+        audit_page = client.get("/audit/")
+        assert b"MARK-A-EVENT" in audit_page.content and b"MARK-B-EVENT" in audit_page.content
+
+    def test_home_page_shows_only_the_jurisdictions_activity(self, world, client_for):
+        page = client_for(world["officer_a"]).get("/")
+        assert b"MARK-A-EVENT" in page.content and b"MARK-B-EVENT" not in page.content
+
+    def test_evaluator_sees_nothing_by_page_or_api(self, world, client_for):
+        client = client_for(world["evaluator"])
+        page = client.get("/accounts/users/")
+        assert b"worker_a" not in page.content
+        assert client.get(f"/accounts/users/{world['worker_a'].pk}/").status_code == 404
+        assert client.get("/api/v1/users/").json()["results"] == []
+        assert client.get("/api/v1/audit/").json()["results"] == []
+        assert b"MARK-A-EVENT" not in client.get("/audit/").content
+
+
+def _xlsx_text(content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml"))
+
+
+# ---- The walk: every URL and every scoped model -------------------------------------------
+
+# URLs that serve no personal data, with the reason.
+PUBLIC_URLS = {
+    "accounts:login": "the sign-in form",
+    "accounts:logout": "ends the caller's own session",
+    "accounts:otp_verify": "the caller's own second factor",
+    "accounts:otp_enrol": "the caller's own second factor",
+    "accounts:profile": "the caller's own account",
+    "set_language": "a language cookie",
+    "api-schema": "the OpenAPI schema",
+    "core:home": "the caller's own assignments and scoped recent audit rows (checked below)",
+    "regions:browse": "public administrative divisions",
+    "regions:detail": "public administrative divisions",
+    "v1:region-list": "public administrative divisions",
+    "v1:region-detail": "public administrative divisions",
+    "v1:me-list": "the caller's own account",
+    "accounts:user_create": "a form; its choices are checked in test_views",
+}
+
+# URLs that serve or change personal data: how to aim each at an object in township B.
+OBJECT_URLS = {
+    "accounts:user_list": (None, "worker_b"),
+    "accounts:user_detail": ("worker_b", None),
+    "accounts:user_edit": ("worker_b", None),
+    "accounts:user_grant": ("worker_b", None),
+    "accounts:user_revoke": ("worker_b", "assignment"),
+    "accounts:user_set_active": ("worker_b", None),
+    "accounts:user_reset_password": ("worker_b", None),
+    "core:audit_list": (None, "MARK-B-EVENT"),
+    "core:audit_detail": ("audit_b", None),
+    "v1:user-list": (None, "worker_b"),
+    "v1:user-detail": ("worker_b", None),
+    "v1:user-deactivate": ("worker_b", None),
+    "v1:user-reactivate": ("worker_b", None),
+    "v1:audit-list": (None, "MARK-B-EVENT"),
+    "v1:audit-detail": ("audit_b", None),
+}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{p.namespace}:" if p.namespace else ""
+            yield from _walk(p.url_patterns, prefix + ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + p.name
+
+
+def test_every_url_is_classified():
+    names = set(_walk(get_resolver().url_patterns))
+    names = {n for n in names if not n.endswith(("-format-suffix",))}
+    unclassified = names - set(PUBLIC_URLS) - set(OBJECT_URLS)
+    assert not unclassified, f"URLs with no scoping test: {sorted(unclassified)}"
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS))
+def test_every_personal_url_is_scoped(name, world, client_for):
+    from django.urls import reverse
+
+    target, marker = OBJECT_URLS[name]
+    client = client_for(world["officer_a"])
+    b_user = world["worker_b"]
+    kwargs = {}
+    if target == "worker_b":
+        kwargs["pk"] = b_user.pk
+    elif target == "audit_b":
+        kwargs["pk"] = world["rows"]["b"].pk
+    if marker == "assignment":
+        kwargs["assignment_pk"] = b_user.role_assignments.first().pk
+    url = reverse(name, kwargs=kwargs)
+    if kwargs:
+        statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        assert set(statuses.values()) <= {404, 405} and 404 in statuses.values(), f"{url} answered {statuses}"
+    else:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert marker.encode() not in response.content, f"{url} shows township B's {marker}"
+    b_user.refresh_from_db()
+    assert b_user.is_active and b_user.role_assignments.count() == 1
+
+
+SCOPED_FACTORIES = {
+    User: lambda w, r: w["worker_b"],
+    RoleAssignment: lambda w, r: w["worker_b"].role_assignments.first(),
+    AuditEntry: lambda w, r: w["rows"]["b"],
+    Operator: lambda w, r: Operator.objects.create(
+        name="兴海街道某社工机构", credit_code=_credit(9), region=r["township_b"]
+    ),
+}
+
+
+def _credit(seq):
+    from shegong.conftest import make_credit_code
+
+    return make_credit_code(seq)
+
+
+def test_every_model_tied_to_a_place_declares_a_scope():
+    unscoped = []
+    for model in apps.get_models():
+        if model is Region or not model.__module__.startswith("shegong."):
+            continue
+        placed = any(
+            (isinstance(f, models.ForeignKey) and f.related_model is Region) or f.name == "region_code"
+            for f in model._meta.get_fields()
+            if getattr(f, "concrete", False)
+        )
+        if placed and not isinstance(getattr(model, "scope", None), ScopeRule):
+            unscoped.append(model.__name__)
+    assert not unscoped, f"models tied to a region without a ScopeRule: {unscoped}"
+
+
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m._meta.label)
+def test_every_scoped_model_hides_township_b_from_township_a(model, world, regions):
+    assert model in SCOPED_FACTORIES, f"add a township-B factory for {model._meta.label}"
+    row = SCOPED_FACTORIES[model](world, regions)
+    for who in ("officer_a", "worker_a", "evaluator", "station_lead"):
+        assert not model.objects.visible_to(world[who]).filter(pk=row.pk).exists(), who
+        assert not model.objects.visible_to(world[who], CHANGE).filter(pk=row.pk).exists(), who
+    assert model.objects.visible_to(world["admin"]).filter(pk=row.pk).exists()
