@@ -74,22 +74,32 @@ def _check_actor_may_change(actor, user: User) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
-def role_grant(*, actor, user: User, role: str, region: Region | None, operator=None) -> RoleAssignment:
-    """Give ``user`` a role over ``region``. The actor must be allowed to grant exactly that."""
+def _require_grant(*, actor, user_label: str, role: str, region: Region | None, operator) -> None:
+    """Validate an assignment and check the actor may grant it; a refusal is audited and kept
+    (it is written before any transaction that the refusal rolls back)."""
     _validate_assignment(role=role, region=region, operator=operator)
     region_code = region.code if region else None
     operator_id = operator.pk if operator else None
     if not can_grant(actor=actor, role=role, region_code=region_code, operator_id=operator_id):
         audit.record(
             "role.grant",
-            obj=user,
             actor=actor,
             result=audit.Result.DENIED,
             region_code=region_code or "",
-            detail={"role": role, "region": region_code, "operator": operator_id},
+            object_repr=user_label,
+            detail={"user": user_label, "role": role, "region": region_code, "operator": operator_id},
         )
         raise PermissionDenied(_("You cannot grant this role at this place."))
+
+
+def role_grant(*, actor, user: User, role: str, region: Region | None, operator=None) -> RoleAssignment:
+    """Give ``user`` a role over ``region``. The actor must be allowed to grant exactly that."""
+    _require_grant(actor=actor, user_label=user.username, role=role, region=region, operator=operator)
+    return _grant(actor=actor, user=user, role=role, region=region, operator=operator)
+
+
+@transaction.atomic
+def _grant(*, actor, user: User, role: str, region: Region | None, operator) -> RoleAssignment:
     existing = RoleAssignment.objects.filter(user=user, role=role, region=region, operator=operator).first()
     if existing:
         raise ValidationError(_("%(user)s already holds this role here.") % {"user": user})
@@ -101,7 +111,12 @@ def role_grant(*, actor, user: User, role: str, region: Region | None, operator=
         "role.grant",
         obj=assignment,
         actor=actor,
-        detail={"user": user.username, "role": role, "region": region_code, "operator": operator_id},
+        detail={
+            "user": user.username,
+            "role": role,
+            "region": region.code if region else None,
+            "operator": operator.pk if operator else None,
+        },
     )
     return assignment
 
@@ -127,7 +142,6 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> None:
     forget_assignments(user)
 
 
-@transaction.atomic
 def user_create(
     *,
     actor,
@@ -144,6 +158,15 @@ def user_create(
 
     When no password is given one is generated; it is returned once and never stored in clear.
     """
+    _require_grant(actor=actor, user_label=username, role=role, region=region, operator=operator)
+    with transaction.atomic():
+        return _create(
+            actor=actor, username=username, name=name, role=role, region=region, operator=operator,
+            password=password, phone=phone, language=language,
+        )
+
+
+def _create(*, actor, username, name, role, region, operator, password, phone, language) -> tuple[User, str]:
     user = User(username=username, name=name, phone=phone, language=language or settings.LANGUAGE_CODE)
     user.full_clean(exclude=["password"])
     if password is None:
@@ -151,7 +174,7 @@ def user_create(
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()
-    role_grant(actor=actor, user=user, role=role, region=region, operator=operator)
+    _grant(actor=actor, user=user, role=role, region=region, operator=operator)
     audit.record("user.create", obj=user, actor=actor, detail={"role": role, "region": region.code if region else None})
     return user, password
 
