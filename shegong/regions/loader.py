@@ -274,7 +274,9 @@ def _read(directory: Path, under: str | None) -> list[_Parsed]:
     if not errors and not any(p.rows for p in parsed):
         errors.add(f"目录 {directory} 中的文件没有数据行", f"the files in {directory} have no data rows")
 
-    # Every parent must be in the files or already in the database.
+    # Every parent must be in the files or already in the database. Checked only once the rows
+    # themselves are sound: a malformed parent row would otherwise also show up as a missing parent.
+    errors.raise_if_any()
     missing: dict[str, list[tuple[str, int, str]]] = {}
     for p in parsed:
         level = LEVEL_BY_LENGTH[p.spec.code_length]

@@ -92,6 +92,7 @@ def test_sign_in_lands_home(key, viewport, new_page, make_account, live_server, 
     else:
         expect(wide_nav).to_be_hidden()
         expect(menu).to_be_visible()
+        expect(menu.locator("summary")).to_contain_text("菜单")
         links = menu.locator("nav a")
         expect(links.first).to_be_hidden()
         page.screenshot(path=screenshots_dir / f"{key}-phone.png", full_page=True)
@@ -107,7 +108,7 @@ def test_sign_in_lands_home(key, viewport, new_page, make_account, live_server, 
         assert widths[0] <= widths[1], f"page is {widths[0]}px wide on a {widths[1]}px screen"
 
 
-def test_second_sign_in_asks_for_code(new_page, make_account, live_server):
+def test_second_sign_in_asks_for_code(new_page, make_account, live_server, screenshots_dir):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = make_account("bureau")
@@ -127,6 +128,8 @@ def test_second_sign_in_asks_for_code(new_page, make_account, live_server):
     expect(page.locator(".field.has-error .error")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/otp/verify/"))
     expect(page.get_by_test_id("home-title")).to_have_count(0)
+    expect(page.locator("main h1")).to_have_text("输入身份验证器验证码")
+    page.screenshot(path=screenshots_dir / "otp-verify-wrong-code.png", full_page=True)
 
     # After a wrong code django-otp throttles the device for 1 s (then 2 s, 4 s ...).
     time.sleep(1.2)
@@ -135,7 +138,7 @@ def test_second_sign_in_asks_for_code(new_page, make_account, live_server):
     assert_home(page, live_server.url, ACCOUNTS["bureau"][3])
 
 
-def test_sixth_attempt_is_locked_even_with_right_password(new_page, make_account, live_server):
+def test_sixth_attempt_is_locked_even_with_right_password(new_page, make_account, live_server, screenshots_dir):
     user = make_account("worker")
     page = new_page("desktop")
 
@@ -151,15 +154,17 @@ def test_sixth_attempt_is_locked_even_with_right_password(new_page, make_account
             page.locator("main form button[type=submit]").first.click()
         statuses.append(navigation.value.status)
     # The first four are the form again with an error; the fifth failure already locks.
-    assert statuses[:4] == [200] * 4, statuses
+    assert statuses == [200, 200, 200, 200, 429], statuses
 
     response = sign_in(page, live_server.url, user.username, PASSWORD)
     assert response.status == 429
     heading = page.locator("main h1")
     expect(heading).to_be_visible()
+    expect(heading).to_have_text("登录失败次数过多")
     expect(page.locator("#id_password")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("15")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.screenshot(path=screenshots_dir / "locked.png", full_page=True)
 
     # And the correct password did not sign anyone in.
     page.goto(live_server.url + "/")
@@ -175,6 +180,7 @@ def test_sign_out_ends_session(viewport, new_page, make_account, live_server):
 
     button = page.locator("header.topbar .who form button[type=submit]")
     expect(button).to_be_visible()
+    expect(button).to_have_text("退出登录")
     button.click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
