@@ -31,7 +31,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def regions(db):
+    from shegong.regions.loader import default_slice_dir, load_regions
     from shegong.regions.models import Region
+
+    if not Region.objects.filter(code=COUNTY).exists():  # emptied by a transactional test
+        load_regions(default_slice_dir())
 
     townships = list(Region.objects.filter(code__startswith=COUNTY, level=4).order_by("code")[:2])
     return {
