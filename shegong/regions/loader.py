@@ -157,15 +157,16 @@ def _parse_file(path: Path, spec: _FileSpec, errors: _Errors, seen: dict[str, in
                     continue  # a blank line
                 if len(row) != width:
                     errors.at(
-                        name, line, f"应有 {width} 列，实际 {len(row)} 列", f"expected {width} columns, found {len(row)}"
+                        name,
+                        line,
+                        f"应有 {width} 列，实际 {len(row)} 列",
+                        f"expected {width} columns, found {len(row)}",
                     )
                     continue
                 code = row[0].strip()
                 ok = True
                 if not _valid_code(code):
-                    errors.at(
-                        name, line, f"代码 {code!r} 不是纯数字", f"code {code!r} is not all digits"
-                    )
+                    errors.at(name, line, f"代码 {code!r} 不是纯数字", f"code {code!r} is not all digits")
                     continue
                 if len(code) != length:
                     errors.at(
@@ -247,7 +248,7 @@ def _read(directory: Path, under: str | None) -> list[_Parsed]:
     if under is not None and not _check_under(under, errors):
         errors.raise_if_any()
     if not directory.is_dir():
-        errors.add(f"目录 {directory} 不存在", f"directory {directory} does not exist")
+        errors.add(f"目录 {directory} 不存在", f"directory {directory} does not exist or is not a folder")
         errors.raise_if_any()
     present = [spec for spec in FILES if (directory / spec.filename).is_file()]
     if not present:
@@ -269,7 +270,9 @@ def _read(directory: Path, under: str | None) -> list[_Parsed]:
             p.rows = [rows[i] for i in selected]
             p.lines = array("L", (lines[i] for i in selected))
         if not errors and not any(code.startswith(under) for p in parsed for code, _ in p.rows):
-            errors.add(f"--under {under}：文件中没有以此开头的代码", f"--under {under}: no code in the files starts with it")
+            errors.add(
+                f"--under {under}：文件中没有以此开头的代码", f"--under {under}: no code in the files starts with it"
+            )
 
     if not errors and not any(p.rows for p in parsed):
         errors.add(f"目录 {directory} 中的文件没有数据行", f"the files in {directory} have no data rows")
@@ -283,7 +286,7 @@ def _read(directory: Path, under: str | None) -> list[_Parsed]:
         if level == 1:
             continue
         parent_length = CODE_LENGTHS[level - 2]
-        for (code, _), line in zip(p.rows, p.lines):
+        for (code, _), line in zip(p.rows, p.lines, strict=True):
             parent = code[:parent_length]
             if parent not in seen:
                 missing.setdefault(parent, []).append((p.spec.filename, line, code))
@@ -328,44 +331,45 @@ def _write(parsed: list[_Parsed]) -> tuple[int, int]:
             f"CREATE TEMP TABLE {tmp} (code varchar(12) NOT NULL, name varchar({NAME_MAX_LENGTH}) NOT NULL,"
             f" level smallint NOT NULL, parent_code varchar(12) NULL)"
         )
-        try:
-            if postgres:
-                with cursor.cursor.copy(f"COPY {tmp} (code, name, level, parent_code) FROM STDIN") as copy:
-                    for record in _records(parsed):
-                        copy.write_row(record)
-                cursor.execute(f"ANALYZE {tmp}")
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {tmp} (code, name, level, parent_code) VALUES (%s, %s, %s, %s)",
-                    _records(parsed),
-                )
-            cursor.execute(
-                f"SELECT COALESCE(SUM(CASE WHEN r.code IS NULL THEN 1 ELSE 0 END), 0),"
-                f" COALESCE(SUM(CASE WHEN r.code IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0)"
-                f" FROM {tmp} t LEFT JOIN {table} r ON r.code = t.code"
+        if postgres:
+            with cursor.cursor.copy(f"COPY {tmp} (code, name, level, parent_code) FROM STDIN") as copy:
+                for record in _records(parsed):
+                    copy.write_row(record)
+            cursor.execute(f"ANALYZE {tmp}")
+        else:
+            cursor.executemany(
+                f"INSERT INTO {tmp} (code, name, level, parent_code) VALUES (%s, %s, %s, %s)",
+                _records(parsed),
             )
-            added, changed = (int(n) for n in cursor.fetchone())
-            if added or changed:
-                # Only new or different rows. In code order a parent comes before its children (a prefix
-                # sorts first), and the indexes fill in order; the FK is deferred anyway.
-                cursor.execute(
-                    f"INSERT INTO {table} (code, name, level, parent_code)"
-                    f" SELECT t.code, t.name, t.level, t.parent_code FROM {tmp} t"
-                    f" LEFT JOIN {table} r ON r.code = t.code"
-                    f" WHERE r.code IS NULL OR {differs}"
-                    f" ORDER BY t.code"
-                    f" ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,"
-                    f" parent_code = excluded.parent_code"
-                )
-        finally:
-            cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
+        cursor.execute(
+            f"SELECT COALESCE(SUM(CASE WHEN r.code IS NULL THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN r.code IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0)"
+            f" FROM {tmp} t LEFT JOIN {table} r ON r.code = t.code"
+        )
+        added, changed = (int(n) for n in cursor.fetchone())
+        if added or changed:
+            # Only new or different rows. In code order a parent comes before its children (a prefix
+            # sorts first), and the indexes fill in order; the FK is deferred anyway.
+            cursor.execute(
+                f"INSERT INTO {table} (code, name, level, parent_code)"
+                f" SELECT t.code, t.name, t.level, t.parent_code FROM {tmp} t"
+                f" LEFT JOIN {table} r ON r.code = t.code"
+                f" WHERE r.code IS NULL OR {differs}"
+                f" ORDER BY t.code"
+                f" ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,"
+                f" parent_code = excluded.parent_code"
+            )
+        # On an error the transaction's rollback takes the temporary table with it.
+        cursor.execute(f"DROP TABLE {tmp}")
     return added, changed
 
 
 def load_regions(directory, *, under: str | None = None) -> LoadReport:
     """Check and load the region files in ``directory``; with ``under``, only that subtree and its ancestors.
 
-    Raises :class:`RegionLoadError` (and writes nothing) if anything in the files is wrong.
+    Raises :class:`RegionLoadError` (and writes nothing) if anything in the files is wrong. With
+    ``under``, every row of the files is still checked, but only the selected rows must have their
+    parents in the files or the database.
     """
     started = time.perf_counter()
     directory = Path(directory)
