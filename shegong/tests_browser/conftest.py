@@ -6,14 +6,9 @@ again before it creates anyone, and the module puts it back when it is done, for
 after it in the same session.
 """
 
-import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an event loop running in this thread; Django's ORM would otherwise
-# refuse to run beside it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
@@ -31,7 +26,12 @@ CHROMIUM_ARGS = [
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1440, "height": 900}},
-    "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "phone": {
+        "viewport": {"width": 375, "height": 812},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
 }
 
 # key -> (role, where it sits, needs an operator, Chinese full name)
@@ -54,7 +54,17 @@ def _load_slice():
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_regions_afterwards(django_db_setup, django_db_blocker):
+def _allow_orm_beside_event_loop():
+    """Playwright's sync API keeps an event loop running in this thread; Django's ORM would otherwise
+    refuse to run beside it. Only while these tests run: left set, it would leak into the rest of
+    the session (``check --deploy`` reports it as async.E001)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_regions_afterwards(_allow_orm_beside_event_loop, django_db_setup, django_db_blocker):
     """After the module's last flush, put the region slice back for later tests in the session."""
     yield
     with django_db_blocker.unblock():
@@ -62,7 +72,7 @@ def _restore_regions_afterwards(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(_allow_orm_beside_event_loop):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

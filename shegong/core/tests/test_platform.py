@@ -83,7 +83,7 @@ def test_personal_pages_are_not_cached_and_carry_a_csp(people, client_for):
     assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
-def test_deploy_check_is_clean_on_production_settings(settings):
+def test_deploy_check_is_clean_on_production_settings(settings, db):
     settings.DEBUG = False
     settings.SECRET_KEY = "x" * 20 + "production-only-secret-key-value-0123456789"
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
