@@ -70,8 +70,16 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class AssignmentForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
-    region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False)
-    operator = forms.ModelChoiceField(label=_("Operator"), queryset=Operator.objects.none(), required=False)
+    region = RegionChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Choose a region")
+    )
+    operator = forms.ModelChoiceField(
+        label=_("Operator"),
+        queryset=Operator.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("Required for an operator manager; optional employer for station staff."),
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

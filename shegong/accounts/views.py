@@ -183,7 +183,7 @@ def user_list(request):
                 u.name,
                 u.phone,
                 "；".join(str(a) for a in u.role_assignments.all()),
-                _("Yes") if u.is_active else _("No"),
+                _("Enabled") if u.is_active else _("Deactivated"),
                 u.last_login,
             )
             for u in qs
@@ -191,7 +191,7 @@ def user_list(request):
         return xlsx_response(
             filename=_("users"),
             sheet=_("Users"),
-            headers=[_("Username"), _("Full name"), _("Phone"), _("Roles"), _("Active"), _("Last sign-in")],
+            headers=[_("Username"), _("Full name"), _("Phone"), _("Roles"), _("Status"), _("Last sign-in")],
             rows=rows,
             action="user.export",
             detail={"filters": {k: v for k, v in request.GET.items() if k != "format"}},

@@ -10,7 +10,7 @@ from .models import AuditEntry
 class AuditFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     action = django_filters.CharFilter(label=_("Action"), lookup_expr="startswith")
-    result = django_filters.ChoiceFilter(label=_("Result"), choices=AuditEntry.Result.choices)
+    result = django_filters.ChoiceFilter(label=_("Result"), choices=AuditEntry.Result.choices, empty_label=_("All"))
     region = django_filters.CharFilter(label=_("Region code"), field_name="region_code", lookup_expr="startswith")
     since = django_filters.DateFilter(label=_("From"), field_name="at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label=_("To"), field_name="at", lookup_expr="date__lte")
