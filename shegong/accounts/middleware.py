@@ -66,7 +66,12 @@ _SECOND_FACTOR_OPEN = ("/accounts/otp/", "/accounts/logout/", "/static/", "/i18n
 
 
 def second_factor_required(user) -> bool:
-    """Whether this user must pass a TOTP check before using the system."""
+    """Whether this user must pass a TOTP check before using the system: its role demands it
+    (bureau, administrator), or the user chose to set up an authenticator."""
+    from django_otp import user_has_device
+
+    if user_has_device(user, confirmed=True):
+        return True
     if settings.SHEGONG_RELAX_SECOND_FACTOR:
         return False
     return user.requires_second_factor

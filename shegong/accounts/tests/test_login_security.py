@@ -108,6 +108,13 @@ class TestSecondFactor:
         sign_in(client, "field_worker")
         assert client.get("/").status_code == 200
 
+    def test_worker_who_chose_a_second_factor_is_asked_for_it(self, make_user, regions):
+        user = make_user("worker", regions["township_a"], password=PASSWORD, username="careful_worker")
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        client = Client()
+        sign_in(client, "careful_worker")
+        assert client.get("/")["Location"].startswith("/accounts/otp/verify/")
+
     def test_demo_relaxation_lets_bureau_in_and_fails_the_deploy_check(self, make_user, regions, settings):
         from django.core.management import call_command
         from django.core.management.base import SystemCheckError
