@@ -94,7 +94,7 @@ def test_deploy_check_is_clean_on_production_settings(settings, db):
     call_command("check", "--deploy", "--fail-level", "WARNING")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_session_purge_runs_through_the_database_queue(people, settings):
     import datetime as dt
 
