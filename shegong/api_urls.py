@@ -1,6 +1,6 @@
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
-from django.urls import include, path
 
 from shegong.accounts.api import MeViewSet, UserViewSet
 from shegong.core.api.views import AuditEntryViewSet

@@ -1,8 +1,8 @@
 """Session lifetime, per-user language, and the second-factor gate."""
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse

@@ -137,3 +137,6 @@ class UserSession(models.Model):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return f"{self.user} @ {self.ip or '-'}"

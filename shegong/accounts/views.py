@@ -145,7 +145,7 @@ def profile(request):
             _instance, new_token = AuthToken.objects.create(user=user)
             audit.record("auth.token_create", obj=user)
         elif which == "token_revoke":
-            deleted, _ = AuthToken.objects.filter(user=user, pk=request.POST.get("digest", "")).delete()
+            deleted, _details = AuthToken.objects.filter(user=user, pk=request.POST.get("digest", "")).delete()
             if deleted:
                 audit.record("auth.token_revoke", obj=user)
                 messages.success(request, _("The token has been revoked."))

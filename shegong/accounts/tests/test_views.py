@@ -63,3 +63,48 @@ def test_grant_outside_the_jurisdiction_is_refused_with_a_message(people, region
     assert response.status_code == 200
     assert list(response.context["messages"])  # the choice is refused by the form
     assert not people["worker_a"].role_assignments.filter(role="bureau").exists()
+
+
+class TestProfile:
+    def test_change_password_on_the_profile_page(self, make_user, regions):
+        from django.test import Client
+
+        user = make_user("worker", regions["township_a"], password="Haicheng-station-2026", username="pw_worker")
+        client = Client()
+        client.post("/accounts/login/", {"username": "pw_worker", "password": "Haicheng-station-2026"})
+        wrong = client.post(
+            "/accounts/profile/",
+            {"form": "password", "pw-old_password": "not-it-at-all", "pw-new_password": "Another-long-pass-77", "pw-new_password2": "Another-long-pass-77"},
+        )
+        assert wrong.status_code == 200 and wrong.context["password_form"].errors
+        weak = client.post(
+            "/accounts/profile/",
+            {"form": "password", "pw-old_password": "Haicheng-station-2026", "pw-new_password": "password", "pw-new_password2": "password"},
+        )
+        assert weak.status_code == 200 and "new_password" in weak.context["password_form"].errors
+        ok = client.post(
+            "/accounts/profile/",
+            {"form": "password", "pw-old_password": "Haicheng-station-2026", "pw-new_password": "Another-long-pass-77", "pw-new_password2": "Another-long-pass-77"},
+        )
+        assert ok.status_code == 302
+        user.refresh_from_db()
+        assert user.check_password("Another-long-pass-77")
+        assert client.get("/").status_code == 200  # still signed in after the change
+
+    def test_create_and_revoke_an_api_token(self, people, client_for):
+        from knox.models import AuthToken
+
+        client = client_for(people["worker_a"])
+        page = client.post("/accounts/profile/", {"form": "token"})
+        token = page.context["new_token"]
+        from django.test import Client
+
+        assert Client(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/").status_code == 200
+        digest = AuthToken.objects.get(user=people["worker_a"]).pk
+        assert client.post("/accounts/profile/", {"form": "token_revoke", "digest": digest}).status_code == 302
+        assert Client(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/").status_code == 401
+
+    def test_switch_language_on_the_profile_page(self, people, client_for):
+        client = client_for(people["worker_a"])
+        client.post("/accounts/profile/", {"form": "language", "lang-language": "en"})
+        assert client.get("/").headers["Content-Language"] == "en"
