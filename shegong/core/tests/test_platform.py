@@ -113,3 +113,8 @@ def test_session_purge_runs_through_the_database_queue(people, settings):
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert not Session.objects.filter(session_key="x" * 32).exists()
     assert not UserSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
