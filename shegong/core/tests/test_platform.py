@@ -118,3 +118,46 @@ def test_session_purge_runs_through_the_database_queue(people, settings):
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(
+    not _redis_reachable() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379 (CI always has one)"
+)
+def test_redis_footprint_queues_and_runs_tasks(tmp_path):
+    """With REDIS_URL set, a task goes through Redis and `shegong worker` runs it."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "SHEGONG_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "shegong.settings",
+    }
+    shegong = [sys.executable, "-m", "shegong.cli"]
+
+    def run(*args):
+        return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    run(*shegong, "migrate", "-v0")
+    enqueue = (
+        "import django, datetime as dt; django.setup();"
+        "from django.contrib.sessions.models import Session; from django.utils import timezone;"
+        "Session.objects.create(session_key='r'*32, session_data='', expire_date=timezone.now()-dt.timedelta(days=1));"
+        "from shegong.accounts.tasks import sessions_purge; print(sessions_purge.enqueue().id)"
+    )
+    task_id = run(sys.executable, "-c", enqueue).strip().splitlines()[-1]
+    run(*shegong, "worker", "--burst")
+    check = (
+        "import django; django.setup(); from django.contrib.sessions.models import Session;"
+        f"from shegong.accounts.tasks import sessions_purge; r = sessions_purge.get_result({task_id!r});"
+        "print(r.status, r.return_value['sessions'], Session.objects.count())"
+    )
+    assert run(sys.executable, "-c", check).split()[-3:] == ["SUCCESSFUL", "1", "0"]
