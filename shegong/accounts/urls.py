@@ -17,5 +17,6 @@ urlpatterns = [
     path("users/<int:pk>/grant/", views.user_grant, name="user_grant"),
     path("users/<int:pk>/revoke/<int:assignment_pk>/", views.user_revoke, name="user_revoke"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
 ]

@@ -254,6 +254,7 @@ def user_detail(request, pk):
             "can_change": can_change,
             "grant_form": form,
             "recent_audit": audit_rows_for(request.user, user),
+            "locked_from": services.lockouts_of(user),
         },
     )
 
@@ -340,3 +341,12 @@ def user_reset_password(request, pk):
     user = _get_user_or_404(request, pk, "change")
     password = services.user_reset_password(actor=request.user, user=user)
     return render(request, "accounts/user_created.html", {"created": user, "password": password, "reset": True})
+
+
+@login_required
+@require_POST
+def user_unlock(request, pk):
+    user = _get_user_or_404(request, pk, "change")
+    services.user_unlock(actor=request.user, user=user)
+    messages.success(request, _("The lockout is lifted; the person can sign in again."))
+    return redirect("accounts:user_detail", pk=user.pk)

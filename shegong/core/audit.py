@@ -95,6 +95,7 @@ ACTION_LABELS = {
     "auth.lockout": _("Locked out"),
     "auth.second_factor": _("Second factor check"),
     "auth.second_factor_enrol": _("Second factor set up"),
+    "auth.unlock": _("Lockout lifted"),
     "auth.token_create": _("API token created"),
     "auth.token_revoke": _("API token revoked"),
     "user.create": _("User created"),

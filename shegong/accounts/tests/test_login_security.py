@@ -63,6 +63,21 @@ class TestLockout:
         assert actions.count(("auth.login_failed", "failure")) >= 5
         assert ("auth.lockout", "denied") in actions
 
+    def test_bureau_lifts_a_lockout(self, people, client_for):
+        worker = people["worker_a"]
+        worker.set_password(PASSWORD)
+        worker.save()
+        for _ in range(5):
+            sign_in(Client(), "worker_a", "wrong-password-x")
+        assert sign_in(Client(), "worker_a").status_code == 429
+        bureau = client_for(people["county_bureau"])
+        page = bureau.get(f"/accounts/users/{worker.pk}/")
+        assert page.context["locked_from"] == ["10.0.0.1"]
+        assert client_for(people["officer_a"]).post(f"/accounts/users/{worker.pk}/unlock/").status_code == 404
+        bureau.post(f"/accounts/users/{worker.pk}/unlock/")
+        assert sign_in(Client(), "worker_a").status_code == 302
+        assert AuditEntry.objects.filter(action="auth.unlock", object_id=str(worker.pk)).exists()
+
     def test_failed_login_of_unknown_user_is_audited(self, db):
         sign_in(Client(), "nobody-here", "whatever-password")
         entry = AuditEntry.objects.get(action="auth.login_failed")

@@ -190,6 +190,7 @@ OBJECT_URLS = {
     "accounts:user_revoke": ("worker_b", "assignment"),
     "accounts:user_set_active": ("worker_b", None),
     "accounts:user_reset_password": ("worker_b", None),
+    "accounts:user_unlock": ("worker_b", None),
     "core:audit_list": (None, "MARK-B-EVENT"),
     "core:audit_detail": ("audit_b", None),
     "v1:user-list": (None, "worker_b"),
