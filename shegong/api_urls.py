@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from shegong.accounts.api import MeViewSet, UserViewSet
+from shegong.accounts.api import MeView, UserViewSet
 from shegong.core.api.views import AuditEntryViewSet
 from shegong.regions.api import RegionViewSet
 
@@ -11,9 +11,8 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("users", UserViewSet, basename="user")
 router.register("audit", AuditEntryViewSet, basename="audit")
-router.register("me", MeViewSet, basename="me")
 
 urlpatterns = [
-    path("v1/", include((router.urls, "api"), namespace="v1")),
+    path("v1/", include(([*router.urls, path("me/", MeView.as_view(), name="me")], "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -8,3 +8,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("shegong.api_urls")),
 ]
+
+handler404 = "shegong.core.views.not_found"

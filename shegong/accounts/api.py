@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -50,6 +50,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
 
     serializer_class = UserSerializer
     filterset_class = UserFilter
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         action_name = CHANGE if self.action in ("update", "partial_update", "deactivate", "reactivate") else "view"
@@ -109,9 +110,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeViewSet(viewsets.ViewSet):
+class MeView(generics.RetrieveAPIView):
     """The caller's own account."""
 
-    @extend_schema(responses=UserSerializer)
-    def list(self, request):
-        return Response(UserSerializer(request.user).data)
+    serializer_class = UserSerializer
+
+    def get_object(self):
+        return self.request.user

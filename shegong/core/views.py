@@ -13,6 +13,19 @@ from .scoping import assignments_of
 from .selectors import audit_list
 
 
+def not_found(request, exception=None):
+    """404 for everything, missing or out of jurisdiction alike: problem details under /api/."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {"type": "about:blank", "title": str(_("Not found")), "status": 404, "instance": request.path},
+            status=404,
+            content_type="application/problem+json",
+        )
+    return render(request, "404.html", status=404)
+
+
 @login_required
 def home(request):
     """The signed-in user's start page: where they stand, what they hold, where to go next."""

@@ -20,6 +20,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditEntrySerializer
     filterset_class = AuditFilter
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return AuditEntry.objects.visible_to(self.request.user)
