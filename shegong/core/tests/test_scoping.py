@@ -156,7 +156,9 @@ class TestPagesAndApi:
 def _without_csrf(content: bytes) -> bytes:
     import re
 
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+    """The page without its per-request values (CSRF token, CSP nonce)."""
+    content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+    return re.sub(rb'nonce="[^"]+"', b"", content)
 
 
 def _xlsx_text(content: bytes) -> bytes:
