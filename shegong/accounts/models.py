@@ -10,6 +10,12 @@ from shegong.core.scoping import ScopedQuerySet, ScopeRule
 
 from .roles import SECOND_FACTOR_REQUIRED, Role, role_label
 
+# Who reaches people's accounts and their roles: by place, and for an operator manager by operator.
+ACCOUNT_ROLES = {
+    "view": {Role.BUREAU, Role.ADMIN, Role.TOWNSHIP_OFFICER, Role.OPERATOR_MANAGER, Role.STATION_LEAD},
+    "change": {Role.BUREAU, Role.ADMIN},
+}
+
 
 class ShegongUserManager(UserManager.from_queryset(ScopedQuerySet)):
     pass
@@ -30,10 +36,7 @@ class User(AbstractUser):
         via=("accounts.RoleAssignment", "user"),
         region="region__code",
         operator="operator_id",
-        roles={
-            "view": {Role.BUREAU, Role.ADMIN, Role.TOWNSHIP_OFFICER, Role.OPERATOR_MANAGER, Role.STATION_LEAD},
-            "change": {Role.BUREAU, Role.ADMIN},
-        },
+        roles=ACCOUNT_ROLES,
     )
 
     class Meta:
@@ -96,10 +99,7 @@ class RoleAssignment(models.Model):
     scope = ScopeRule(
         region="region__code",
         operator="operator_id",
-        roles={
-            "view": {Role.BUREAU, Role.ADMIN, Role.TOWNSHIP_OFFICER, Role.OPERATOR_MANAGER, Role.STATION_LEAD},
-            "change": {Role.BUREAU, Role.ADMIN},
-        },
+        roles=ACCOUNT_ROLES,
     )
 
     class Meta:

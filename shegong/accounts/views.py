@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +18,7 @@ from knox.models import AuthToken
 
 from shegong.core import audit
 from shegong.core.exports import xlsx_response
+from shegong.core.lists import filters_of, page_of
 
 from . import selectors, services
 from .forms import (
@@ -194,16 +194,14 @@ def user_list(request):
             headers=[_("Username"), _("Full name"), _("Phone"), _("Roles"), _("Status"), _("Last sign-in")],
             rows=rows,
             action="user.export",
-            detail={"filters": {k: v for k, v in request.GET.items() if k != "format"}},
+            detail={"filters": filters_of(request)},
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, qs)
     can_create = bool(AssignmentForm(actor=request.user).fields["role"].choices)
     return render(
         request,
         "accounts/user_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "can_create": can_create},
+        {"filter": filterset, "page": page, "query": query, "can_create": can_create},
     )
 
 

@@ -1,13 +1,13 @@
 """Home page and the audit log."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from shegong.regions.models import Level, Region
 
 from .exports import xlsx_response
+from .lists import filters_of, page_of
 from .models import AuditEntry
 from .scoping import assignments_of
 from .selectors import audit_list
@@ -59,13 +59,11 @@ def audit_list_view(request):
             headers=[_("Time"), _("Actor"), _("Address"), _("Action"), _("Result"), _("Object"), _("Region code"), _("Detail")],
             rows=rows,
             action="audit.export",
-            detail={"filters": {k: v for k, v in request.GET.items() if k != "format"}},
+            detail={"filters": filters_of(request)},
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = page_of(request, qs)
     return render(
-        request, "core/audit_list.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+        request, "core/audit_list.html", {"filter": filterset, "page": page, "query": query}
     )
 
 
