@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "shegong.regions",
     "shegong.accounts",
     "shegong.stations",
+    "shegong.policies",
 ]
 
 MIDDLEWARE = [

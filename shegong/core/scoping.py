@@ -87,6 +87,21 @@ def reach_q(rule: ScopeRule, user, action: str) -> Q | None:
     return condition
 
 
+def may_act_at(user, rule: ScopeRule, action: str, region_code: str, operator_id: int | None = None) -> bool:
+    """Whether ``user`` may ``action`` a row of ``rule`` placed at ``region_code`` — for rows not
+    yet written (creations), with exactly the semantics of :func:`reach_q`."""
+    allowed = rule.roles_for(action)
+    for assignment in assignments_of(user):
+        if assignment.role not in allowed:
+            continue
+        if assignment.region_id and not region_code.startswith(assignment.region_id):
+            continue
+        if assignment.operator_id and rule.operator and operator_id != assignment.operator_id:
+            continue
+        return True
+    return False
+
+
 def restrict(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
     """Narrow ``queryset`` to the rows ``user`` may ``action``; deny by default."""
     model = queryset.model

@@ -14,8 +14,9 @@ from shegong.accounts.models import RoleAssignment, User
 from shegong.core import audit
 from shegong.core.models import AuditEntry
 from shegong.core.scoping import CHANGE, ScopeRule, scoped_models
+from shegong.policies.models import PolicyProfile, PolicyVersion
 from shegong.regions.models import Region
-from shegong.stations.models import Operator
+from shegong.stations.models import Disclosure, Evidence, Operator, Station
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +260,23 @@ SCOPED_FACTORIES = {
     Operator: lambda w, r: Operator.objects.create(
         name="兴海街道某社工机构", credit_code=_credit(9), region=r["township_b"]
     ),
+    PolicyProfile: lambda w, r: PolicyProfile.objects.create(name="B 乡镇规则", region=r["township_b"]),
+    PolicyVersion: lambda w, r: PolicyVersion.objects.create(
+        profile=PolicyProfile.objects.create(name="B 乡镇规则", region=r["township_b"]), number=1,
+        valid_from="2025-01-01", values={},
+    ),
+    Station: lambda w, r: _station_b(w, r),
+    Evidence: lambda w, r: Evidence.objects.create(station=_station_b(w, r), item="rules", kind="note", note="制度上墙"),
+    Disclosure: lambda w, r: Disclosure.objects.create(
+        operator=Operator.objects.create(name="兴海街道某社工机构", credit_code=_credit(8), region=r["township_b"]),
+        kind="basic", title="基本信息", published_on="2025-01-01",
+    ),
 }
+
+
+def _station_b(w, r):
+    # Staffed by the other operator: the operator manager of township A's operator must not see it.
+    return Station.objects.create(name="兴海街道社工站", region=r["township_b"], operator=w["other_operator"])
 
 
 def _credit(seq):
