@@ -3,7 +3,9 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from shegong.accounts.api import MeView, UserViewSet
+from shegong.contracts.api import register as register_contracts
 from shegong.core.api.views import AuditEntryViewSet
+from shegong.workforce.api import register as register_workforce
 from shegong.regions.api import RegionViewSet
 
 router = DefaultRouter()
@@ -11,6 +13,8 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("users", UserViewSet, basename="user")
 router.register("audit", AuditEntryViewSet, basename="audit")
+register_workforce(router)
+register_contracts(router)
 
 urlpatterns = [
     path("v1/", include(([*router.urls, path("me/", MeView.as_view(), name="me")], "api"), namespace="v1")),

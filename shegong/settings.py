@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "shegong.accounts",
     "shegong.stations",
     "shegong.policies",
+    "shegong.workforce",
+    "shegong.contracts",
 ]
 
 MIDDLEWARE = [
