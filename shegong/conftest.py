@@ -12,7 +12,8 @@ COUNTY = "210381"
 
 
 @pytest.fixture(autouse=True)
-def _plain_static(settings):
+def _plain_static(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads of a test stay in its own folder
     # The manifest storage needs collectstatic; tests serve static files through the finders.
     settings.STORAGES = {
         **settings.STORAGES,

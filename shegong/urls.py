@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("shegong.core.urls")),
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include("shegong.regions.urls")),
+    path("stations/", include("shegong.stations.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("contracts/", include("shegong.contracts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -8,6 +8,8 @@ from .scoping import assignments_of
 # (url name, label, roles that see it; None = everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), None),
+    ("stations:station_list", _("Stations"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor"}),
+    ("stations:operator_list", _("Operators"), {"bureau", "admin", "operator_manager"}),
     ("regions:browse", _("Regions"), None),
     ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),
     ("core:audit_list", _("Audit log"), {"bureau", "admin", "township_officer"}),
