@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from shegong.accounts.api import MeView, UserViewSet
 from shegong.contracts.api import register as register_contracts
 from shegong.core.api.views import AuditEntryViewSet
+from shegong.stations.api import register as register_stations
 from shegong.workforce.api import register as register_workforce
 from shegong.regions.api import RegionViewSet
 
@@ -13,6 +14,7 @@ router.include_root_view = False
 router.register("regions", RegionViewSet, basename="region")
 router.register("users", UserViewSet, basename="user")
 router.register("audit", AuditEntryViewSet, basename="audit")
+register_stations(router)
 register_workforce(router)
 register_contracts(router)
 

@@ -20,7 +20,7 @@ def operator_list(*, actor, params=None):
     base = Operator.objects.visible_to(actor).select_related("region").annotate(station_count=Count("stations"))
     filterset = OperatorFilter(params or None, queryset=base)
     qs = filterset.qs if not filterset.is_bound or filterset.is_valid() else base.none()
-    return filterset, qs
+    return filterset, qs.order_by("name")
 
 
 def station_list(*, actor, params=None):
@@ -29,7 +29,7 @@ def station_list(*, actor, params=None):
     )
     filterset = StationFilter(params or None, queryset=base, actor=actor)
     qs = filterset.qs if not filterset.is_bound or filterset.is_valid() else base.none()
-    return filterset, qs
+    return filterset, qs.order_by("region_id", "name")
 
 
 def station_get(*, actor, pk, action="view") -> Station:

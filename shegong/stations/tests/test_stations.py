@@ -140,3 +140,19 @@ def test_coverage_of_the_county(people, regions, station_a, client_for):
     assert result.meets_target is False and result.target == "1"
     page = client_for(people["county_bureau"]).get("/stations/coverage/")
     assert page.status_code == 200 and "海州街道社工站" in page.content.decode()
+
+
+class TestApi:
+    def test_stations_api_is_scoped_and_reports_eight_haves(self, people, station_a, station_b, client_for):
+        client = client_for(people["officer_a"])
+        names = {s["name"] for s in client.get("/api/v1/stations/").json()["results"]}
+        assert names == {"海州街道社工站"}
+        assert client.get(f"/api/v1/stations/{station_b.pk}/").status_code == 404
+        items = client.get(f"/api/v1/stations/{station_a.pk}/eight-haves/").json()
+        assert len(items) == 8 and not any(i["met"] for i in items)
+
+    def test_operator_manager_registers_nothing_but_bureau_does(self, people, regions, client_for):
+        payload = {"name": "海城市新阳光社工", "credit_code": valid_code(11), "region": "210381"}
+        assert client_for(people["operator_manager"]).post("/api/v1/operators/", payload, content_type="application/json").status_code == 403
+        created = client_for(people["county_bureau"]).post("/api/v1/operators/", payload, content_type="application/json")
+        assert created.status_code == 201 and created.json()["credit_code"] == valid_code(11)
