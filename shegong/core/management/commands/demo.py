@@ -42,6 +42,18 @@ PEOPLE = [
 ]
 
 
+DEMO_EVIDENCE = {
+    "place": "镇政府院内一楼两间办公室，已挂牌使用",
+    "staff": "驻站社工 3 名，花名册已备案",
+    "equipment": "电脑、打印机、档案柜已配齐",
+    "signboard": "“中国社会工作标识 + 社会工作服务站”标牌已悬挂",
+    "organisation": "由海城市阳光社会工作服务中心运营",
+    "rules": "值班、档案、督导、财务等制度上墙",
+    "service": "入户走访、个案、小组、社区活动按月开展",
+    "results": "上半年服务对象满意度回访 96%",
+}
+
+
 class Command(BaseCommand):
     help = "构建并启动演示环境（海城市） / Build the 海城市 demo world and serve it."
 
@@ -54,6 +66,7 @@ class Command(BaseCommand):
         report = load_regions(default_slice_dir())
         self.stdout.write(f"行政区划 / regions: 新增 {report.added}，变更 {report.changed}，未变 {report.unchanged}")
         logins = self.build_people()
+        self.build_programme()
         if not no_serve:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.print_logins(logins, addr)
@@ -92,6 +105,68 @@ class Command(BaseCommand):
                 user.save(update_fields=["password", "is_active"])
             logins.append((username, password, name, user.role_assignments.first()))
         return logins
+
+    @transaction.atomic
+    def build_programme(self):
+        """Rules, stations with their eight-haves evidence, then each app's own demo data."""
+        import random
+        from datetime import date
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from shegong.contracts import demo as contracts_demo
+        from shegong.policies.models import PolicyProfile
+        from shegong.policies.services import preset_apply, profile_create, version_add
+        from shegong.stations.models import EightHaves, Evidence, Station
+        from shegong.workforce import demo as workforce_demo
+
+        county = Region.objects.get(code=COUNTY)
+        province = Region.objects.get(code="21")
+        start = date(2024, 1, 1)
+        if not PolicyProfile.objects.filter(region=province).exists():
+            profile = profile_create(actor=None, name="辽宁省乡镇（街道）社工站基本要求（演示数据）", region=province)
+            version_add(
+                actor=None, profile=profile, valid_from=start, note="演示数据",
+                values={"staff_min_per_station": 2, "hire_max_age": 45, "hire_min_education": "college",
+                        "certificate_deadline_years": 3, "certificate_warning_months": 6,
+                        "station_min_area_m2": "40", "county_report_cadence": "quarterly"},
+            )
+        if not PolicyProfile.objects.filter(region=county).exists():
+            preset_apply(actor=None, preset="haicheng", region=county, valid_from=start, name="海城市社工站项目（seed 001）")
+
+        operator = Operator.objects.get(credit_code=OPERATOR["base"] + uscc.calc_check_digit(OPERATOR["base"]))
+        rng = random.Random(210381)
+        townships = list(Region.objects.filter(code__startswith=COUNTY, level=4).order_by("code"))
+        stations = []
+        for index, township in enumerate(townships):
+            station, created = Station.objects.get_or_create(
+                region=township, kind=Station.Kind.STATION,
+                defaults={
+                    "name": f"{township.name}社会工作服务站",
+                    "operator": operator,
+                    "status": Station.Status.OPERATING if index < 22 else Station.Status.PLANNED,
+                    "address": f"海城市{township.name}人民政府院内",
+                    "venue_area": Decimal(rng.choice([32, 45, 60, 80, 120])),
+                    "rooms": ["社工办公室", "个案工作室", "小组活动室"][: rng.randint(1, 3)],
+                    "equipment": ["电脑 2 台", "打印机 1 台", "档案柜 2 个"][: rng.randint(1, 3)],
+                    "township_population": rng.randint(18000, 90000),
+                    "opened_on": date(2024, rng.randint(3, 9), rng.randint(1, 28)) if index < 22 else None,
+                },
+            )
+            if created and index < 22:
+                for item in rng.sample(list(EightHaves.values), rng.randint(3, 8)):
+                    Evidence.objects.create(station=station, item=item, kind=Evidence.Kind.NOTE, note=DEMO_EVIDENCE[item])
+            stations.append(station)
+        Station.objects.get_or_create(
+            region=county, kind=Station.Kind.HUB,
+            defaults={"name": "海城市社工总站", "operator": operator, "status": Station.Status.OPERATING,
+                      "address": "海城市民政局", "venue_area": Decimal("150")},
+        )
+        today = timezone.localdate()
+        covered = stations[:3]
+        contracts_demo.build(county=county, operator=operator, stations=covered, today=today)
+        workforce_demo.build(county=county, operator=operator, stations=covered, today=today)
 
     def print_logins(self, logins, addr):
         width = max(len(u) for u, *_ in logins)
