@@ -100,7 +100,7 @@ def test_preset_command(regions, capsys):
     call_command("policies", "preset", "jiangsu", "--region", "210381", "--valid-from", "2024-01-01")
     call_command("policies", "show", "--region", regions["township_a"].code, "--on", "2025-01-01")
     out = capsys.readouterr().out
-    assert "v1" in out and "30" in out
+    assert "辽宁省鞍山市海城市" in out and "30" in out
     with pytest.raises(CommandError):
         call_command("policies", "preset", "nowhere", "--region", "210381")
     with pytest.raises(CommandError):
