@@ -5,9 +5,9 @@ from rest_framework.routers import DefaultRouter
 from shegong.accounts.api import MeView, UserViewSet
 from shegong.contracts.api import register as register_contracts
 from shegong.core.api.views import AuditEntryViewSet
+from shegong.regions.api import RegionViewSet
 from shegong.stations.api import register as register_stations
 from shegong.workforce.api import register as register_workforce
-from shegong.regions.api import RegionViewSet
 
 router = DefaultRouter()
 router.include_root_view = False

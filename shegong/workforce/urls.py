@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "workforce"
-urlpatterns = []
+urlpatterns = [
+    path("workers/", views.worker_list, name="worker_list"),
+    path("workers/new/", views.worker_create, name="worker_create"),
+    path("workers/import/", views.worker_import, name="worker_import"),
+    path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
+    path("workers/<int:pk>/edit/", views.worker_edit, name="worker_edit"),
+    path("workers/<int:pk>/assign/", views.worker_assign, name="worker_assign"),
+    path("sessions/", views.session_list, name="session_list"),
+    path("sessions/new/", views.session_create, name="session_create"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+]

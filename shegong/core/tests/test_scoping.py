@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from shegong.accounts.models import RoleAssignment, User
+from shegong.contracts.models import Contract
 from shegong.core import audit
 from shegong.core.models import AuditEntry
 from shegong.core.scoping import CHANGE, ScopeRule, scoped_models
@@ -188,6 +189,13 @@ PUBLIC_URLS = {
     "v1:region-detail": "public administrative divisions",
     "v1:me": "the caller's own account",
     "accounts:user_create": "a form; its choices are checked in test_views",
+    "contracts:contract_create": "a form; its choices are checked in contracts/tests",
+    "stations:station_create": "a form; its choices are checked in stations/tests",
+    "stations:operator_create": "a form; its choices are checked in stations/tests",
+    "stations:coverage": "public region tree with stations counted through visible_to (stations/tests)",
+    "workforce:worker_create": "a form; its choices are checked in workforce/tests",
+    "workforce:session_create": "a form; its choices are checked in workforce/tests",
+    "workforce:worker_import": "an upload form; rows are checked against visible stations in workforce/tests",
 }
 
 # URLs that serve or change personal data: how to aim each at an object in township B.
@@ -201,13 +209,48 @@ OBJECT_URLS = {
     "accounts:user_reset_password": ("worker_b", None),
     "accounts:user_unlock": ("worker_b", None),
     "core:audit_list": (None, "MARK-B-EVENT"),
+    "stations:station_list": (None, "兴海街道社工站"),
+    "stations:station_detail": ("station_b", None),
+    "stations:station_edit": ("station_b", None),
+    "stations:evidence_add": ("station_b", None),
+    "stations:evidence_file": ("evidence_b", None),
+    "stations:operator_list": (None, "鞍山市乐群社会工作服务社"),
+    "stations:operator_detail": ("other_operator", None),
+    "v1:station-list": (None, "兴海街道社工站"),
+    "v1:station-detail": ("station_b", None),
+    "v1:station-eight-haves": ("station_b", None),
+    "v1:operator-list": (None, "鞍山市乐群社会工作服务社"),
+    "v1:operator-detail": ("other_operator", None),
     "core:audit_detail": ("audit_b", None),
+    "contracts:contract_list": (None, "MARK-B-CONTRACT"),
+    "contracts:contract_detail": ("contract_b", None),
+    "contracts:contract_targets": ("contract_b", None),
+    "contracts:instalment_add": ("contract_b", None),
+    "contracts:payment_add": ("contract_b", None),
+    "contracts:renewal_decide": ("contract_b", None),
+    "v1:contract-list": (None, "MARK-B-CONTRACT"),
+    "v1:contract-detail": ("contract_b", None),
     "v1:user-list": (None, "worker_b"),
     "v1:user-detail": ("worker_b", None),
     "v1:user-deactivate": ("worker_b", None),
     "v1:user-reactivate": ("worker_b", None),
     "v1:audit-list": (None, "MARK-B-EVENT"),
     "v1:audit-detail": ("audit_b", None),
+    "workforce:worker_list": (None, "MARK-B-WORKER"),
+    "workforce:worker_detail": ("wf:worker_b", None),
+    "workforce:worker_edit": ("wf:worker_b", None),
+    "workforce:worker_assign": ("wf:worker_b", None),
+    "workforce:session_list": (None, "MARK-B-SESSION"),
+    "workforce:session_detail": ("wf:session_b", None),
+    "v1:worker-list": (None, "MARK-B-WORKER"),
+    "v1:worker-detail": ("wf:worker_b", None),
+    "v1:session-list": (None, "MARK-B-SESSION"),
+    "v1:session-detail": ("wf:session_b", None),
+    "v1:volunteer-list": (None, "MARK-B-VOLUNTEER"),
+    "v1:volunteer-detail": ("wf:volunteer_b", None),
+    "v1:volunteer-hours": ("wf:volunteer_b", None),
+    "v1:wage-list": (None, "MARK-B-WAGE"),
+    "v1:wage-detail": ("wf:wage_b", None),
 }
 
 
@@ -239,6 +282,21 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs["pk"] = b_user.pk
     elif target == "audit_b":
         kwargs["pk"] = world["rows"]["b"].pk
+    elif target == "station_b":
+        kwargs["pk"] = _station_b(world, None).pk
+    elif target == "evidence_b":
+        kwargs["pk"] = Evidence.objects.create(station=_station_b(world, None), item="rules", kind="note", note="x").pk
+    elif target == "other_operator":
+        kwargs["pk"] = world["other_operator"].pk
+    elif target == "contract_b":
+        kwargs["pk"] = _contract_b(world, None).pk
+    elif target and target.startswith("wf:"):
+        kwargs["pk"] = _wf(world, None, target[3:]).pk
+    if target is None and name.startswith(("workforce:", "v1:worker", "v1:session", "v1:volunteer", "v1:wage")):
+        for what in ("worker_b", "session_b", "volunteer_b", "wage_b"):
+            _wf(world, None, what)  # rows the list must not show
+    if target is None and name.startswith(("contracts:", "v1:contract")):
+        _contract_b(world, None)  # a row the list must not show
     if marker == "assignment":
         kwargs["assignment_pk"] = b_user.role_assignments.first().pk
     url = reverse(name, kwargs=kwargs)
@@ -266,17 +324,42 @@ SCOPED_FACTORIES = {
         valid_from="2025-01-01", values={},
     ),
     Station: lambda w, r: _station_b(w, r),
+    Contract: lambda w, r: _contract_b(w, r),
     Evidence: lambda w, r: Evidence.objects.create(station=_station_b(w, r), item="rules", kind="note", note="制度上墙"),
     Disclosure: lambda w, r: Disclosure.objects.create(
         operator=Operator.objects.create(name="兴海街道某社工机构", credit_code=_credit(8), region=r["township_b"]),
         kind="basic", title="基本信息", published_on="2025-01-01",
     ),
+    **{
+        apps.get_model("workforce", model): lambda w, r, what=what: _wf(w, r, what)
+        for model, what in [
+            ("SocialWorker", "worker_b"), ("StationAssignment", "assignment_b"), ("Session", "session_b"),
+            ("Volunteer", "volunteer_b"), ("VolunteerService", "volunteer_service_b"), ("LocalAverageWage", "wage_b"),
+        ]
+    },
 }
+
+
+def _wf(w, r, what):
+    """A workforce row in township B (factories in shegong/workforce/tests/factories.py)."""
+    from shegong.workforce.tests import factories
+
+    return getattr(factories, what)(w, r or {"township_b": w["worker_b"].role_assignments.get().region})
+
+
+def _contract_b(w, r):
+    township_b = w["worker_b"].role_assignments.get().region
+    return Contract.objects.create(
+        number="MARK-B-CONTRACT", purchaser_region=township_b, purchaser_name="B 街道办事处",
+        operator=w["other_operator"], cycle_start="2025-01-01", period_start="2025-01-01",
+        period_end="2025-12-31", signed_on="2025-01-01", amount="100000",
+    )
 
 
 def _station_b(w, r):
     # Staffed by the other operator: the operator manager of township A's operator must not see it.
-    return Station.objects.create(name="兴海街道社工站", region=r["township_b"], operator=w["other_operator"])
+    township_b = w["worker_b"].role_assignments.get().region
+    return Station.objects.create(name="兴海街道社工站", region=township_b, operator=w["other_operator"])
 
 
 def _credit(seq):

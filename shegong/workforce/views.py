@@ -1,0 +1,225 @@
+"""Workforce pages: worker list and file, create/edit, station moves, sessions, import."""
+
+import base64
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shegong.core.exports import xlsx_response
+from shegong.core.lists import filters_of, page_of
+
+from . import imports, selectors, services
+from .forms import AssignForm, ImportForm, SessionForm, WorkerCreateForm, WorkerForm
+from .models import SocialWorker
+
+IMPORT_SESSION_KEY = "workforce_import"
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _attach_errors(form, exc: ValidationError, default_field=None):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else default_field, errors)
+    else:
+        form.add_error(default_field, exc.messages)
+
+
+def _worker_or_404(request, pk, action="view"):
+    try:
+        return selectors.worker_get(actor=request.user, pk=pk, action=action)
+    except SocialWorker.DoesNotExist:
+        raise Http404 from None
+
+
+def _station_name(worker):
+    current = getattr(worker, "current_assignments", None)
+    return "、".join(a.station.name for a in current) if current else ""
+
+
+@login_required
+def worker_list(request):
+    filterset, qs = selectors.worker_list(actor=request.user, params=request.GET)
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            (
+                w.name, w.get_sex_display(), w.birth_date, w.get_education_display(), w.major,
+                w.get_certificate_level_display(), w.certificate_number, w.certificate_date, w.took_post_on,
+                _station_name(w), w.employer.name, w.monthly_salary, w.phone,
+            )
+            for w in qs
+        )
+        return xlsx_response(
+            filename=_("social workers"),
+            sheet=_("Social workers"),
+            headers=[
+                _("Name"), _("Sex"), _("Birth date"), _("Education"), _("Major"), _("Certificate level"),
+                _("Certificate number"), _("Certificate date"), _("Took the post on"), _("Station"), _("Employer"),
+                _("Monthly salary"), _("Phone"),
+            ],
+            rows=rows,
+            action="workforce.worker_export",
+            detail={"filters": filters_of(request)},
+        )
+    page, query = page_of(request, qs)
+    for worker in page.object_list:
+        worker.station_name = _station_name(worker)
+    return render(
+        request,
+        "workforce/worker_list.html",
+        {"filter": filterset, "page": page, "query": query, "can_create": selectors.stations_for_workers(request.user).exists()},
+    )
+
+
+@login_required
+def worker_detail(request, pk):
+    worker = _worker_or_404(request, pk)
+    this_year = date.today().year
+    data = selectors.worker_file(actor=request.user, worker=worker, years=[this_year, this_year - 1])
+    can_change = selectors.worker_changeable(actor=request.user, worker=worker)
+    return render(
+        request,
+        "workforce/worker_detail.html",
+        {"subject": worker, "can_change": can_change, "assign_form": AssignForm(actor=request.user) if can_change else None, **data},
+    )
+
+
+@login_required
+def worker_create(request):
+    form = WorkerCreateForm(request.POST or None, actor=request.user)
+    if not form.fields["station"].queryset.exists():
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        station = data.pop("station")
+        try:
+            worker = services.worker_create(actor=request.user, employer=station.operator, station=station, **data)
+        except ValidationError as exc:
+            _attach_errors(form, exc, default_field="station")
+        except PermissionDenied as exc:
+            form.add_error("station", str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:worker_detail", pk=worker.pk)
+    return render(request, "workforce/worker_form.html", {"form": form, "title": _("New social worker")})
+
+
+@login_required
+def worker_edit(request, pk):
+    worker = _worker_or_404(request, pk, "change")
+    form = WorkerForm(request.POST or None, instance=SocialWorker.objects.get(pk=worker.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.worker_update(actor=request.user, worker=worker, **{k: form.cleaned_data[k] for k in WorkerForm.Meta.fields})
+        except ValidationError as exc:
+            _attach_errors(form, exc, default_field="name")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:worker_detail", pk=worker.pk)
+    return render(
+        request, "workforce/worker_form.html",
+        {"form": form, "title": _("Edit %(name)s") % {"name": worker.name}, "subject": worker},
+    )
+
+
+@login_required
+@require_POST
+def worker_assign(request, pk):
+    worker = _worker_or_404(request, pk, "change")
+    form = AssignForm(request.POST, actor=request.user)
+    if form.is_valid():
+        try:
+            services.worker_assign(actor=request.user, worker=worker, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The worker has been moved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("workforce:worker_detail", pk=worker.pk)
+
+
+@login_required
+def session_list(request):
+    filterset, qs = selectors.session_list(actor=request.user, params=request.GET)
+    page, query = page_of(request, qs)
+    can_create = SessionForm(actor=request.user).fields["region"].queryset.exists()
+    return render(request, "workforce/session_list.html", {"filter": filterset, "page": page, "query": query, "can_create": can_create})
+
+
+@login_required
+def session_detail(request, pk):
+    from .models import Session
+
+    try:
+        session = selectors.session_get(actor=request.user, pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    # Attendees are listed only as far as the user may see them.
+    visible = SocialWorker.objects.visible_to(request.user).values("pk")
+    attendance = session.attendance.filter(worker__in=visible).select_related("worker")
+    return render(request, "workforce/session_detail.html", {"session": session, "attendance": attendance})
+
+
+@login_required
+def session_create(request):
+    form = SessionForm(request.POST or None, actor=request.user)
+    if not form.fields["region"].queryset.exists():
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc, default_field="topic")
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:session_detail", pk=session.pk)
+    return render(request, "workforce/session_form.html", {"form": form, "title": _("New session")})
+
+
+@login_required
+def worker_import(request):
+    """Upload a sheet, see every row's errors, then confirm to write all rows (or none)."""
+    if not selectors.stations_for_workers(request.user).exists():
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result, file_error = None, None
+    if request.method == "POST" and request.POST.get("confirm"):
+        content = base64.b64decode(request.session.get(IMPORT_SESSION_KEY, "") or b"")
+        try:
+            created = imports.commit(actor=request.user, content=content)
+        except imports.ImportFileError as exc:
+            file_error = str(exc)
+        except ValidationError as exc:
+            file_error = "；".join(exc.messages)
+        else:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            messages.success(request, _("%(n)s workers imported.") % {"n": len(created)})
+            return redirect("workforce:worker_list")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            file_error = _("The file is too large.")
+        else:
+            content = upload.read()
+            try:
+                result = imports.validate(actor=request.user, content=content)
+            except imports.ImportFileError as exc:
+                file_error = str(exc)
+            else:
+                if result.ok:
+                    request.session[IMPORT_SESSION_KEY] = base64.b64encode(content).decode()
+    return render(
+        request, "workforce/worker_import.html",
+        {"form": form, "result": result, "file_error": file_error, "headers": list(imports.HEADERS)},
+    )
