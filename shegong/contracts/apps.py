@@ -6,3 +6,10 @@ class ContractsConfig(AppConfig):
     name = "shegong.contracts"
     label = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self):
+        from shegong.stations.views import STATION_FILE_SECTIONS
+
+        from .sections import station_section
+
+        STATION_FILE_SECTIONS.append(("contracts/_station_section.html", station_section))

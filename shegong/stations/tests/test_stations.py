@@ -156,3 +156,26 @@ class TestApi:
         assert client_for(people["operator_manager"]).post("/api/v1/operators/", payload, content_type="application/json").status_code == 403
         created = client_for(people["county_bureau"]).post("/api/v1/operators/", payload, content_type="application/json")
         assert created.status_code == 201 and created.json()["credit_code"] == valid_code(11)
+
+
+def test_station_file_shows_missing_evidence_staffing_and_near_certificate_deadlines(people, regions, station_a, client_for):
+    """Given a station with two workers, one due for the certificate within six months,
+    when the county official opens the station file, then it lists the items without evidence,
+    the staffing verdict with its policy source, and the worker whose deadline is near."""
+    from django.utils import timezone
+
+    from shegong.workforce.tests.factories import make_worker
+
+    today = timezone.localdate()
+    preset_apply(actor=None, preset="shanxi", region=regions["province"], valid_from=date(2020, 1, 1))
+    near = today.replace(year=today.year - 3) + __import__("datetime").timedelta(days=60)  # deadline in ~2 months
+    make_worker(station_a, name="刘晓红", start=near, took_post_on=near, certificate_level="none")
+    make_worker(station_a, name="王海涛", start=date(2023, 1, 1), certificate_level="assistant")
+    services.evidence_add(actor=None, station=station_a, item="rules", kind="note", note="制度上墙")
+    page = client_for(people["county_bureau"]).get(f"/stations/{station_a.pk}/").content.decode()
+    assert 'data-item="place" class="missing"' in page and 'data-item="rules" class="met"' in page
+    assert "刘晓红" in page and "王海涛" in page
+    staff = page.split('data-testid="station-staff"')[1]
+    row = staff.split('data-worker="刘晓红"')[1].split("</tr>")[0]
+    assert "bad" in row  # due soon is flagged
+    assert "辽宁省" in staff  # the staffing verdict names its source profile
