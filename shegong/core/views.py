@@ -56,7 +56,7 @@ def audit_list_view(request):
         return xlsx_response(
             filename=_("audit-log"),
             sheet=_("Audit log"),
-            headers=[_("Time"), _("Actor"), _("Address"), _("Action"), _("Result"), _("Object"), _("Region code"), _("Detail")],
+            headers=[_("Time"), _("Actor"), _("IP address"), _("Action"), _("Result"), _("Object"), _("Region code"), _("Detail")],
             rows=rows,
             action="audit.export",
             detail={"filters": filters_of(request)},
