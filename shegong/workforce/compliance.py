@@ -118,7 +118,13 @@ def hire_education_verdict(*, education: str, policy: ResolvedPolicy) -> Verdict
         return _no_rule("hire_education")
     minimum = policy["hire_min_education"]
     passed = EDUCATION_LEVELS.index(education) >= EDUCATION_LEVELS.index(minimum)
-    return Verdict("hire_education", OK if passed else FAIL, education, minimum, policy.source("hire_min_education"))
+    from .models import Education
+
+    labels = dict(Education.choices)
+    return Verdict(
+        "hire_education", OK if passed else FAIL, labels.get(education, education), labels.get(minimum, minimum),
+        policy.source("hire_min_education"),
+    )
 
 
 def certificate_verdict(*, certified: bool, took_post_on: date, today: date, policy: ResolvedPolicy) -> Verdict:
