@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include("shegong.regions.urls")),
     path("stations/", include("shegong.stations.urls")),
+    path("policies/", include("shegong.policies.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("contracts/", include("shegong.contracts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

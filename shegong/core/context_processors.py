@@ -13,6 +13,7 @@ NAVIGATION = [
     ("contracts:contract_list", _("Contracts"), {"bureau", "admin", "operator_manager"}),
     ("workforce:worker_list", _("Social workers"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
     ("workforce:session_list", _("Training and supervision"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
+    ("policies:in_force", _("Policy"), None),
     ("regions:browse", _("Regions"), None),
     ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),
     ("core:audit_list", _("Audit log"), {"bureau", "admin", "township_officer"}),

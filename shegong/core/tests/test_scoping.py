@@ -191,6 +191,7 @@ PUBLIC_URLS = {
     "accounts:user_create": "a form; its choices are checked in test_views",
     "contracts:contract_create": "a form; its choices are checked in contracts/tests",
     "stations:station_create": "a form; its choices are checked in stations/tests",
+    "policies:in_force": "public rules of a place; writes checked with may_act_at in policies/tests",
     "stations:operator_create": "a form; its choices are checked in stations/tests",
     "stations:coverage": "public region tree with stations counted through visible_to (stations/tests)",
     "workforce:worker_create": "a form; its choices are checked in workforce/tests",
@@ -210,6 +211,7 @@ OBJECT_URLS = {
     "accounts:user_unlock": ("worker_b", None),
     "core:audit_list": (None, "MARK-B-EVENT"),
     "stations:station_list": (None, "兴海街道社工站"),
+    "policies:profile_detail": ("policy_b", None),
     "stations:station_detail": ("station_b", None),
     "stations:station_edit": ("station_b", None),
     "stations:evidence_add": ("station_b", None),
@@ -282,6 +284,8 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs["pk"] = b_user.pk
     elif target == "audit_b":
         kwargs["pk"] = world["rows"]["b"].pk
+    elif target == "policy_b":
+        kwargs["pk"] = PolicyProfile.objects.create(name="B 乡镇规则", region=_station_b(world, None).region).pk
     elif target == "station_b":
         kwargs["pk"] = _station_b(world, None).pk
     elif target == "evidence_b":
