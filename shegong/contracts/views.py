@@ -108,7 +108,10 @@ def contract_detail(request, pk):
     contract = _get_or_404(request, pk)
     can_change = selectors.contract_changeable(actor=request.user, contract=contract)
     deadline = staff_deadline(contract)
-    staffed = selectors.stations_staffed_by(contract, deadline.deadline) if deadline.deadline else None
+    today = timezone.localdate()
+    # Before the deadline, judge by who is on post today; after it, by who was on post by then.
+    check_day = min(deadline.deadline, today) if deadline.deadline else None
+    staffed = selectors.stations_staffed_by(contract, check_day) if check_day else None
     stations = list(contract.stations.select_related("region").order_by("region_id"))
     return render(
         request,
@@ -122,7 +125,7 @@ def contract_detail(request, pk):
             "money": selectors.money_summary(contract),
             "targets": contract.kpi_targets.all(),
             "deadline": deadline,
-            "deadline_passed": deadline.deadline is not None and deadline.deadline < timezone.localdate(),
+            "deadline_passed": deadline.deadline is not None and deadline.deadline < today,
             "can_change": can_change,
             "targets_form": KpiTargetsForm(targets=contract.kpi_targets.all()) if can_change else None,
             "instalment_form": InstalmentForm(prefix="inst") if can_change else None,
