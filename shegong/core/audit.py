@@ -108,6 +108,7 @@ ACTION_LABELS = {
     "role.grant": _("Role granted"),
     "role.revoke": _("Role revoked"),
     "audit.export": _("Audit log exported"),
+    "workforce.volunteer_export": _("Volunteers exported"),
     **{f"workforce.{k}": v for k, v in {"worker_create": _("Social worker registered"), "worker_update": _("Social worker changed"), "worker_assign": _("Social worker moved to a station"), "worker_import": _("Social workers imported"), "worker_export": _("Social workers exported"), "session_create": _("Training or supervision session recorded"), "volunteer_create": _("Volunteer registered"), "volunteer_service_add": _("Volunteer hours logged"), "wage_set": _("Local average wage set")}.items()},
     "contract.create": _("Contract created"), "contract.targets_update": _("Contract KPI targets changed"), "contract.instalment_add": _("Contract instalment added"), "contract.payment_add": _("Contract payment recorded"), "contract.renewal_decide": _("Contract renewal decided"), "contract.export": _("Contracts exported"), "station.operator_set": _("Station operator set by a contract"),
 }

@@ -1,11 +1,11 @@
-"""Filters of the worker and session lists, exports and API."""
+"""Filters of the worker, session and volunteer lists, exports and API."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from shegong.stations.models import Station
 
-from .models import CertificateLevel, Session, SocialWorker
+from .models import CertificateLevel, Session, SocialWorker, Volunteer
 
 
 class WorkerFilter(django_filters.FilterSet):
@@ -40,3 +40,19 @@ class SessionFilter(django_filters.FilterSet):
     class Meta:
         model = Session
         fields = ["kind", "year", "topic"]
+
+
+class VolunteerFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    station = django_filters.ModelChoiceFilter(
+        label=_("Station"), field_name="station", queryset=Station.objects.none(), empty_label=_("All")
+    )
+
+    class Meta:
+        model = Volunteer
+        fields = ["name", "station"]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only stations the user may see can be chosen.
+        self.filters["station"].queryset = Station.objects.visible_to(actor)

@@ -7,8 +7,8 @@ from shegong.core.scoping import CHANGE, assignments_of
 from shegong.regions.models import Region
 from shegong.stations.models import Operator
 
-from .models import Session, SocialWorker
-from .selectors import stations_for_workers
+from .models import LocalAverageWage, Session, SocialWorker, Volunteer
+from .selectors import stations_for_volunteers, stations_for_workers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -43,9 +43,18 @@ class AssignForm(forms.Form):
 
 def session_regions(actor):
     """Places where ``actor`` may record sessions: its own places and the townships below them."""
+    return _regions_to_change(actor, Session.scope)
+
+
+def wage_regions(actor):
+    """Places whose average wage ``actor`` may set: its own places and the townships below them."""
+    return _regions_to_change(actor, LocalAverageWage.scope)
+
+
+def _regions_to_change(actor, rule):
     codes = set()
     for held in assignments_of(actor):
-        if held.role in Session.scope.roles_for(CHANGE) and held.region_id:
+        if held.role in rule.roles_for(CHANGE) and held.region_id:
             codes.add(held.region_id)
     if not codes:
         return Region.objects.none()
@@ -78,3 +87,34 @@ class SessionForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class VolunteerForm(forms.ModelForm):
+    class Meta:
+        model = Volunteer
+        fields = ["station", "name", "phone", "joined_on"]
+        widgets = {"joined_on": DATE}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations_for_volunteers(actor)
+        self.fields["station"].empty_label = _("Choose a station")
+
+
+class VolunteerHoursForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    hours = forms.DecimalField(label=_("Hours"), min_value=0, max_digits=5, decimal_places=1)
+    activity = forms.CharField(label=_("Activity"), max_length=200, required=False)
+
+
+class WageForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Place"), queryset=None, empty_label=_("Choose a region"))
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2999)
+    monthly_amount = forms.DecimalField(
+        label=_("Average monthly wage (yuan)"), min_value=0, max_digits=9, decimal_places=2
+    )
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = wage_regions(actor)

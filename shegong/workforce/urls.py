@@ -13,4 +13,9 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/new/", views.session_create, name="session_create"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("volunteers/", views.volunteer_list, name="volunteer_list"),
+    path("volunteers/new/", views.volunteer_create, name="volunteer_create"),
+    path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
+    path("wages/", views.wage_list, name="wage_list"),
+    path("wages/set/", views.wage_set, name="wage_set"),
 ]

@@ -1,4 +1,5 @@
-"""Workforce pages: worker list and file, create/edit, station moves, sessions, import."""
+"""Workforce pages: worker list and file, create/edit, station moves, sessions, import,
+volunteers and their hours, local average wages."""
 
 import base64
 from datetime import date
@@ -15,8 +16,17 @@ from shegong.core.exports import xlsx_response
 from shegong.core.lists import filters_of, page_of
 
 from . import imports, selectors, services
-from .forms import AssignForm, ImportForm, SessionForm, WorkerCreateForm, WorkerForm
-from .models import SocialWorker
+from .forms import (
+    AssignForm,
+    ImportForm,
+    SessionForm,
+    VolunteerForm,
+    VolunteerHoursForm,
+    WageForm,
+    WorkerCreateForm,
+    WorkerForm,
+)
+from .models import SocialWorker, Volunteer
 
 IMPORT_SESSION_KEY = "workforce_import"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -223,3 +233,115 @@ def worker_import(request):
         request, "workforce/worker_import.html",
         {"form": form, "result": result, "file_error": file_error, "headers": list(imports.HEADERS)},
     )
+
+
+def _volunteer_or_404(request, pk, action="view"):
+    try:
+        return selectors.volunteer_get(actor=request.user, pk=pk, action=action)
+    except Volunteer.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def volunteer_list(request):
+    year = date.today().year
+    filterset, qs = selectors.volunteer_list(actor=request.user, params=request.GET, year=year)
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            (v.name, v.station.name, v.station.region.name, v.phone, v.joined_on, v.year_hours)
+            for v in qs
+        )
+        return xlsx_response(
+            filename=_("volunteers"),
+            sheet=_("Volunteers"),
+            headers=[
+                _("Name"), _("Station"), _("Township"), _("Phone"), _("Joined on"),
+                _("Hours in %(year)s") % {"year": year},
+            ],
+            rows=rows,
+            action="workforce.volunteer_export",
+            detail={"filters": filters_of(request), "year": year},
+        )
+    page, query = page_of(request, qs)
+    return render(
+        request,
+        "workforce/volunteer_list.html",
+        {
+            "filter": filterset, "page": page, "query": query, "year": year,
+            "can_create": selectors.stations_for_volunteers(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def volunteer_create(request):
+    form = VolunteerForm(request.POST or None, actor=request.user)
+    if not form.fields["station"].queryset.exists():
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            volunteer = services.volunteer_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc, default_field="name")
+        except PermissionDenied as exc:
+            form.add_error("station", str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:volunteer_detail", pk=volunteer.pk)
+    return render(request, "workforce/volunteer_form.html", {"form": form, "title": _("New volunteer")})
+
+
+@login_required
+def volunteer_detail(request, pk):
+    """The volunteer, the hours logged, and (for those who may change it) a form to log hours.
+    Posting needs the change right: outside it the volunteer is a 404, as outside the view."""
+    volunteer = _volunteer_or_404(request, pk, "change" if request.method == "POST" else "view")
+    can_change = selectors.volunteer_changeable(actor=request.user, volunteer=volunteer)
+    form = None
+    if can_change:
+        form = VolunteerHoursForm(request.POST or None, initial={"date": date.today()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.volunteer_service_add(actor=request.user, volunteer=volunteer, **form.cleaned_data)
+            except ValidationError as exc:
+                _attach_errors(form, exc, default_field="hours")
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The hours have been logged."))
+                return redirect("workforce:volunteer_detail", pk=volunteer.pk)
+    return render(
+        request,
+        "workforce/volunteer_detail.html",
+        {
+            "subject": volunteer, "can_change": can_change, "hours_form": form, "year": date.today().year,
+            "services": selectors.volunteer_services(actor=request.user, volunteer=volunteer),
+        },
+    )
+
+
+@login_required
+def wage_list(request):
+    page, query = page_of(request, selectors.wage_list(actor=request.user))
+    can_set = WageForm(actor=request.user).fields["region"].queryset.exists()
+    return render(request, "workforce/wage_list.html", {"page": page, "query": query, "can_set": can_set})
+
+
+@login_required
+def wage_set(request):
+    """Enter or correct the average wage of a place for a year (bureau officials of the place)."""
+    initial = {"year": request.GET.get("year") or date.today().year, "region": request.GET.get("region")}
+    form = WageForm(request.POST or None, actor=request.user, initial=initial)
+    if not form.fields["region"].queryset.exists():
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.wage_set(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _attach_errors(form, exc, default_field="monthly_amount")
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:wage_list")
+    return render(request, "workforce/wage_form.html", {"form": form, "title": _("Set a local average wage")})

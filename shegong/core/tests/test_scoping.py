@@ -197,6 +197,8 @@ PUBLIC_URLS = {
     "workforce:worker_create": "a form; its choices are checked in workforce/tests",
     "workforce:session_create": "a form; its choices are checked in workforce/tests",
     "workforce:worker_import": "an upload form; rows are checked against visible stations in workforce/tests",
+    "workforce:volunteer_create": "a form; its station choices are checked in workforce/tests",
+    "workforce:wage_set": "a form; its place choices are checked in workforce/tests",
 }
 
 # URLs that serve or change personal data: how to aim each at an object in township B.
@@ -244,6 +246,9 @@ OBJECT_URLS = {
     "workforce:worker_assign": ("wf:worker_b", None),
     "workforce:session_list": (None, "MARK-B-SESSION"),
     "workforce:session_detail": ("wf:session_b", None),
+    "workforce:volunteer_list": (None, "MARK-B-VOLUNTEER"),
+    "workforce:volunteer_detail": ("wf:volunteer_b", None),
+    "workforce:wage_list": (None, "MARK-B-WAGE"),
     "v1:worker-list": (None, "MARK-B-WORKER"),
     "v1:worker-detail": ("wf:worker_b", None),
     "v1:session-list": (None, "MARK-B-SESSION"),
