@@ -18,6 +18,7 @@ from knox.models import AuthToken
 
 from shegong.core import audit
 from shegong.core.exports import xlsx_response
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
 from shegong.core.lists import filters_of, page_of
 
 from . import selectors, services
@@ -134,7 +135,7 @@ def profile(request):
                         new_password=password_form.cleaned_data["new_password"],
                     )
                 except ValidationError as exc:
-                    _attach_errors(password_form, exc, default_field="new_password")
+                    attach_errors(password_form, exc, default_field="new_password")
                 else:
                     from django.contrib.auth import update_session_auth_hash
 
@@ -165,12 +166,6 @@ def profile(request):
     )
 
 
-def _attach_errors(form, exc: ValidationError, default_field=None):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else default_field, errors)
-    else:
-        form.add_error(default_field, exc.messages)
 
 
 @login_required
@@ -230,7 +225,7 @@ def user_create(request):
                 operator=data["operator"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="role")
+            attach_errors(form, exc, default_field="role")
         except PermissionDenied as exc:
             form.add_error("region", str(exc) or _("You cannot grant this role at this place."))
         else:
@@ -271,7 +266,7 @@ def user_edit(request, pk):
         try:
             services.user_update(actor=request.user, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="name")
+            attach_errors(form, exc, default_field="name")
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:user_detail", pk=user.pk)
@@ -287,14 +282,11 @@ def user_grant(request, pk):
         try:
             services.role_grant(actor=request.user, user=user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            for message in getattr(exc, "messages", None) or [str(exc)]:
-                messages.error(request, message)
+            flash_refusal(request, exc)
         else:
             messages.success(request, _("Role granted."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -309,8 +301,7 @@ def user_revoke(request, pk, assignment_pk):
     try:
         services.role_revoke(actor=request.user, assignment=assignment)
     except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", None) or [str(exc)]:
-            messages.error(request, message)
+        flash_refusal(request, exc)
     else:
         messages.success(request, _("Role revoked."))
     return redirect("accounts:user_detail", pk=user.pk)

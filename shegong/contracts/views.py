@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
+from shegong.core.flow import flash_form_errors
 from shegong.core.lists import filters_of, page_of
 from shegong.core.models import AuditEntry
 
@@ -153,9 +154,7 @@ def _post_action(request, pk, form_class, prefix, call, success):
         else:
             messages.success(request, success)
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("contracts:contract_detail", pk=contract.pk)
 
 

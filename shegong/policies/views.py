@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shegong.accounts.views import _attach_errors
 from shegong.core.context_processors import primary_assignment
+from shegong.core.flow import attach_errors
 from shegong.core.scoping import CHANGE, may_act_at
 from shegong.regions.models import Region
 
@@ -52,7 +52,7 @@ def in_force(request):
             try:
                 services.preset_apply(actor=request.user, region=region, **preset_form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                _attach_errors(preset_form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="preset")
+                attach_errors(preset_form, exc, default_field="preset")
             else:
                 messages.success(request, _("The preset is applied as a new version."))
                 return redirect(f"{request.path}?region={region.code}")
@@ -83,7 +83,7 @@ def profile_detail(request, pk):
                     values=form.values(), note=form.cleaned_data["note"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _attach_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="note")
+                attach_errors(form, exc, default_field="note")
             else:
                 messages.success(request, _("A new version is saved. Figures computed under earlier versions keep them."))
                 return redirect("policies:profile_detail", pk=profile.pk)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shegong.accounts.views import _attach_errors
 from shegong.core import audit
 from shegong.core.context_processors import primary_assignment
 from shegong.core.exports import xlsx_response
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
 from shegong.core.lists import filters_of, page_of
 from shegong.core.scoping import CHANGE, may_act_at
 from shegong.regions.models import Region
@@ -95,7 +95,7 @@ def station_create(request):
         try:
             station = services.station_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="region")
+            attach_errors(form, exc, default_field="region")
         else:
             messages.success(request, _("Station registered."))
             return redirect("stations:station_detail", pk=station.pk)
@@ -112,7 +112,7 @@ def station_edit(request, pk):
         try:
             services.station_update(actor=request.user, station=station, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="name")
+            attach_errors(form, exc, default_field="name")
         else:
             messages.success(request, _("Saved."))
             return redirect("stations:station_detail", pk=station.pk)
@@ -128,14 +128,11 @@ def evidence_add(request, pk):
         try:
             services.evidence_add(actor=request.user, station=station, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            for message in getattr(exc, "messages", None) or [str(exc)]:
-                messages.error(request, message)
+            flash_refusal(request, exc)
         else:
             messages.success(request, _("Evidence added."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("stations:station_detail", pk=station.pk)
 
 
@@ -180,7 +177,7 @@ def operator_create(request):
         try:
             operator = services.operator_register(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _attach_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="credit_code")
+            attach_errors(form, exc, default_field="credit_code")
         else:
             messages.success(request, _("Operator registered."))
             return redirect("stations:operator_detail", pk=operator.pk)
@@ -199,7 +196,7 @@ def operator_detail(request, pk):
             try:
                 services.disclosure_add(actor=request.user, operator=operator, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                _attach_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)), default_field="title")
+                attach_errors(form, exc, default_field="title")
             else:
                 messages.success(request, _("Disclosure published."))
                 return redirect("stations:operator_detail", pk=operator.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
 from shegong.core.lists import filters_of, page_of
 
 from . import imports, selectors, services
@@ -32,12 +33,6 @@ IMPORT_SESSION_KEY = "workforce_import"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def _attach_errors(form, exc: ValidationError, default_field=None):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else default_field, errors)
-    else:
-        form.add_error(default_field, exc.messages)
 
 
 def _worker_or_404(request, pk, action="view"):
@@ -110,7 +105,7 @@ def worker_create(request):
         try:
             worker = services.worker_create(actor=request.user, employer=station.operator, station=station, **data)
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="station")
+            attach_errors(form, exc, default_field="station")
         except PermissionDenied as exc:
             form.add_error("station", str(exc))
         else:
@@ -127,7 +122,7 @@ def worker_edit(request, pk):
         try:
             services.worker_update(actor=request.user, worker=worker, **{k: form.cleaned_data[k] for k in WorkerForm.Meta.fields})
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="name")
+            attach_errors(form, exc, default_field="name")
         else:
             messages.success(request, _("Saved."))
             return redirect("workforce:worker_detail", pk=worker.pk)
@@ -146,14 +141,11 @@ def worker_assign(request, pk):
         try:
             services.worker_assign(actor=request.user, worker=worker, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            for message in getattr(exc, "messages", None) or [str(exc)]:
-                messages.error(request, message)
+            flash_refusal(request, exc)
         else:
             messages.success(request, _("The worker has been moved."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_form_errors(request, form)
     return redirect("workforce:worker_detail", pk=worker.pk)
 
 
@@ -188,7 +180,7 @@ def session_create(request):
         try:
             session = services.session_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="topic")
+            attach_errors(form, exc, default_field="topic")
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         else:
@@ -282,7 +274,7 @@ def volunteer_create(request):
         try:
             volunteer = services.volunteer_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="name")
+            attach_errors(form, exc, default_field="name")
         except PermissionDenied as exc:
             form.add_error("station", str(exc))
         else:
@@ -304,7 +296,7 @@ def volunteer_detail(request, pk):
             try:
                 services.volunteer_service_add(actor=request.user, volunteer=volunteer, **form.cleaned_data)
             except ValidationError as exc:
-                _attach_errors(form, exc, default_field="hours")
+                attach_errors(form, exc, default_field="hours")
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -338,7 +330,7 @@ def wage_set(request):
         try:
             services.wage_set(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc, default_field="monthly_amount")
+            attach_errors(form, exc, default_field="monthly_amount")
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         else:

@@ -1,0 +1,29 @@
+"""How a page turns a service's refusal into what the person sees: on the form, or as a message."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+def attach_errors(form, exc: ValidationError | PermissionDenied, default_field=None) -> None:
+    """Show a service's refusal on ``form``: each field's errors on that field, the rest on
+    ``default_field`` (a permission refusal reads as an error too)."""
+    if isinstance(exc, PermissionDenied):
+        exc = ValidationError(str(exc))
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else default_field, errors)
+    else:
+        form.add_error(default_field, exc.messages)
+
+
+def flash_refusal(request, exc: ValidationError | PermissionDenied) -> None:
+    """Show a service's refusal as error messages on the next page."""
+    for message in getattr(exc, "messages", None) or [str(exc)]:
+        messages.error(request, message)
+
+
+def flash_form_errors(request, form) -> None:
+    """Show an invalid small form's errors as messages (forms posted from a detail page)."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
