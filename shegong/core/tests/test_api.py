@@ -70,3 +70,17 @@ def test_regions_api_walks_the_tree(people, client_for):
     assert len(children) >= 20 and all(c["code"].startswith("210381") and c["level"] == 4 for c in children)
     assert client.get("/api/v1/regions/210381/").json()["name"] == "海城市"
     assert client.get("/api/v1/regions/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("how", ["json", "form", "query"])
+def test_nul_characters_are_a_clear_400_not_a_500(people, client_for, how):
+    client = client_for(people["county_bureau"])
+    if how == "json":
+        response = client.post("/api/v1/operators/", '{"name": "a\\u0000b"}', content_type="application/json")
+    elif how == "form":
+        response = client.post("/api/v1/operators/", {"name": "a\x00b", "credit_code": "x", "region": "210381"})
+    else:
+        response = client.get("/api/v1/users/?q=a%00b")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert client.get("/accounts/users/?q=a%00b").status_code == 400
