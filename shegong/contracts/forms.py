@@ -35,9 +35,11 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class ContractCreateForm(forms.Form):
     number = forms.CharField(label=_("Contract number"), max_length=60)
-    purchaser_region = RegionChoiceField(label=_("Purchaser's region"), queryset=Region.objects.none())
+    purchaser_region = RegionChoiceField(
+        label=_("Purchaser's region"), queryset=Region.objects.none(), empty_label=_("Choose a region")
+    )
     purchaser_name = forms.CharField(label=_("Purchaser"), max_length=200, help_text=_("For example: 海城市民政局"))
-    operator = forms.ModelChoiceField(label=_("Operator"), queryset=Operator.objects.none())
+    operator = forms.ModelChoiceField(label=_("Operator"), queryset=Operator.objects.none(), empty_label=_("Choose an operator"))
     stations = forms.ModelMultipleChoiceField(
         label=_("Stations covered"), queryset=Station.objects.none(), widget=forms.CheckboxSelectMultiple
     )

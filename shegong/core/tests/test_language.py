@@ -28,14 +28,16 @@ def english_phrases(html: str) -> set[str]:
 
 
 @pytest.mark.parametrize("who", ["county_bureau", "officer_a", "worker_a", "evaluator", "admin"])
-def test_main_pages_speak_chinese(who, people, client_for):
+def test_main_pages_speak_chinese(who, people, regions, client_for):
     from shegong.core import audit
 
     entry = audit.record("user.update", obj=people["worker_a"], actor=people["county_bureau"])
     client = client_for(people[who])
     urls = ["/", "/regions/", "/regions/210381/", "/accounts/profile/", "/accounts/users/", "/audit/",
             "/accounts/users/999999/", f"/accounts/users/{people['worker_a'].pk}/", f"/audit/{entry.pk}/",
-            "/accounts/users/new/"]
+            "/accounts/users/new/", "/stations/", "/stations/new/", "/stations/coverage/", "/stations/operators/",
+            "/contracts/", "/contracts/new/", "/workforce/workers/", "/workforce/workers/new/", "/workforce/sessions/",
+            "/workforce/volunteers/", "/workforce/wages/", "/policies/", f"/policies/?region={regions['county'].code}"]
     for url in urls:
         response = client.get(url)
         if response.status_code in (200, 404):
