@@ -3,10 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.scoping import assignments_of
+from shegong.core.scoping import assignments_of, regions_within_reach
 from shegong.regions.models import Level, Region
 from shegong.stations.models import Operator
 
@@ -44,15 +43,7 @@ class TokenForm(forms.Form):
 
 def grantable_regions(actor):
     """Places where ``actor`` may grant roles: at or under its own, down to townships."""
-    reach = None
-    for held in assignments_of(actor):
-        if held.role not in GRANTABLE_BY:
-            continue
-        part = Q(code__startswith=held.region_id) if held.region_id else Q()
-        reach = part if reach is None else reach | part
-    if reach is None:
-        return Region.objects.none()
-    return Region.objects.filter(reach).exclude(level=Level.VILLAGE)
+    return regions_within_reach(actor, GRANTABLE_BY).exclude(level=Level.VILLAGE)
 
 
 def grantable_roles(actor):

@@ -1,10 +1,10 @@
 """Forms of the contract pages. Choices always come from what the acting user may reach."""
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.scoping import CHANGE, assignments_of
+from shegong.accounts.forms import RegionChoiceField
+from shegong.core.scoping import CHANGE, regions_within_reach
 from shegong.policies.parameters import PARAMETERS
 from shegong.regions.models import Region
 from shegong.stations.models import Operator, Station
@@ -16,21 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def purchaser_regions(actor):
     """Places (province, city or county) where ``actor`` may sign contracts."""
-    allowed = Contract.scope.roles_for(CHANGE)
-    reach = None
-    for held in assignments_of(actor):
-        if held.role not in allowed:
-            continue
-        part = Q(code__startswith=held.region_id) if held.region_id else Q()
-        reach = part if reach is None else reach | part
-    if reach is None:
-        return Region.objects.none()
-    return Region.objects.filter(reach).filter(level__lte=3).order_by("code")
-
-
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.code}）"
+    return regions_within_reach(actor, Contract.scope.roles_for(CHANGE)).filter(level__lte=3).order_by("code")
 
 
 class ContractCreateForm(forms.Form):

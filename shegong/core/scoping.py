@@ -102,6 +102,19 @@ def may_act_at(user, rule: ScopeRule, action: str, region_code: str, operator_id
     return False
 
 
+def regions_within_reach(user, roles) -> models.QuerySet:
+    """Regions at or below the places where ``user`` holds one of ``roles`` (the choices of a
+    form that creates rows there); a nationwide assignment reaches every region."""
+    reach = None
+    for assignment in assignments_of(user):
+        if assignment.role not in roles:
+            continue
+        part = Q(code__startswith=assignment.region_id) if assignment.region_id else Q()
+        reach = part if reach is None else reach | part
+    region_model = apps.get_model("regions", "Region")
+    return region_model.objects.none() if reach is None else region_model.objects.filter(reach)
+
+
 def restrict(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
     """Narrow ``queryset`` to the rows ``user`` may ``action``; deny by default."""
     model = queryset.model

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.forms import RegionChoiceField
-from shegong.core.scoping import CHANGE, assignments_of
+from shegong.core.scoping import CHANGE, regions_within_reach
 from shegong.regions.models import Level, Region
 
 from .models import Disclosure, EightHaves, Evidence, Operator, Station
@@ -12,17 +12,7 @@ from .models import Disclosure, EightHaves, Evidence, Operator, Station
 
 def places_for(actor, levels):
     """Regions at ``levels`` inside the places where ``actor`` may register stations."""
-    from django.db.models import Q
-
-    reach = None
-    for held in assignments_of(actor):
-        if held.role not in Station.scope.roles_for(CHANGE):
-            continue
-        part = Q(code__startswith=held.region_id) if held.region_id else Q()
-        reach = part if reach is None else reach | part
-    if reach is None:
-        return Region.objects.none()
-    return Region.objects.filter(reach).filter(level__in=levels)
+    return regions_within_reach(actor, Station.scope.roles_for(CHANGE)).filter(level__in=levels)
 
 
 class OperatorForm(forms.Form):

@@ -3,8 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.scoping import CHANGE, assignments_of
-from shegong.regions.models import Region
+from shegong.core.scoping import CHANGE, regions_within_reach
 from shegong.stations.models import Operator
 
 from .models import LocalAverageWage, Session, SocialWorker, Volunteer
@@ -52,18 +51,7 @@ def wage_regions(actor):
 
 
 def _regions_to_change(actor, rule):
-    codes = set()
-    for held in assignments_of(actor):
-        if held.role in rule.roles_for(CHANGE) and held.region_id:
-            codes.add(held.region_id)
-    if not codes:
-        return Region.objects.none()
-    from django.db.models import Q
-
-    reach = Q()
-    for code in codes:
-        reach |= Q(code__startswith=code)
-    return Region.objects.filter(reach).filter(level__lte=4).order_by("code")
+    return regions_within_reach(actor, rule.roles_for(CHANGE)).filter(level__lte=4).order_by("code")
 
 
 class SessionForm(forms.Form):
