@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import flash_form_errors
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
 from shegong.core.lists import filters_of, page_of
 from shegong.core.models import AuditEntry
 
@@ -18,19 +18,6 @@ from . import selectors, services
 from .forms import ContractCreateForm, InstalmentForm, KpiTargetsForm, PaymentForm, RenewalForm, purchaser_regions
 from .models import Contract
 from .staffing import staff_deadline
-
-
-def _errors_to_form(form, exc: ValidationError, default_field):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else default_field, errors)
-    else:
-        form.add_error(default_field, exc.messages)
-
-
-def _errors_to_messages(request, exc):
-    for message in getattr(exc, "messages", None) or [str(exc)]:
-        messages.error(request, message)
 
 
 def _get_or_404(request, pk, action="view") -> Contract:
@@ -95,7 +82,7 @@ def contract_create(request):
                 instalments=form.instalments(),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc, default_field=None)
+            attach_errors(form, exc, default_field=None)
         except PermissionDenied as exc:
             form.add_error("purchaser_region", str(exc))
         else:
@@ -150,7 +137,7 @@ def _post_action(request, pk, form_class, prefix, call, success):
         try:
             call(contract, form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors_to_messages(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, success)
     else:
@@ -167,7 +154,7 @@ def contract_targets(request, pk):
         try:
             services.contract_update_targets(actor=request.user, contract=contract, values=form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_messages(request, exc)
+            flash_refusal(request, exc)
         else:
             messages.success(request, _("KPI targets saved."))
     return redirect("contracts:contract_detail", pk=contract.pk)

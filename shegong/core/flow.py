@@ -27,3 +27,23 @@ def flash_form_errors(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
+
+
+def submit(request, form, action, *, error_field=None, denied_field=None, success=None, then):
+    """Run ``action(**form.cleaned_data)`` for a valid posted form.
+
+    A validation refusal goes on the form (each field on its own, the rest on ``error_field``), a
+    permission refusal on ``denied_field``; both return None so the page shows the form again.
+    On success ``success`` is flashed and ``then(result)`` (usually a redirect) is returned.
+    """
+    try:
+        result = action(**form.cleaned_data)
+    except ValidationError as exc:
+        attach_errors(form, exc, error_field)
+        return None
+    except PermissionDenied as exc:
+        form.add_error(denied_field or error_field, str(exc))
+        return None
+    if success:
+        messages.success(request, success)
+    return then(result)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from shegong.core import audit
 from shegong.core.context_processors import primary_assignment
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal, submit
 from shegong.core.lists import filters_of, page_of
 from shegong.core.scoping import CHANGE, may_act_at
 from shegong.regions.models import Region
@@ -92,13 +92,13 @@ def station_create(request):
     if not form.fields["region"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
-            station = services.station_create(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            attach_errors(form, exc, default_field="region")
-        else:
-            messages.success(request, _("Station registered."))
-            return redirect("stations:station_detail", pk=station.pk)
+        done = submit(
+            request, form, lambda **data: services.station_create(actor=request.user, **data),
+            error_field="region", success=_("Station registered."),
+            then=lambda station: redirect("stations:station_detail", pk=station.pk),
+        )
+        if done:
+            return done
     return render(request, "stations/form.html", {"form": form, "title": _("Register a station"), "back": "stations:station_list"})
 
 
@@ -109,13 +109,13 @@ def station_edit(request, pk):
     initial.update({"operator": station.operator, "rooms": "\n".join(station.rooms), "equipment": "\n".join(station.equipment)})
     form = StationForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.station_update(actor=request.user, station=station, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            attach_errors(form, exc, default_field="name")
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("stations:station_detail", pk=station.pk)
+        done = submit(
+            request, form, lambda **data: services.station_update(actor=request.user, station=station, **data),
+            error_field="name", success=_("Saved."),
+            then=lambda _station: redirect("stations:station_detail", pk=station.pk),
+        )
+        if done:
+            return done
     return render(request, "stations/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": station}, "back": "stations:station_list"})
 
 
@@ -174,13 +174,13 @@ def operator_create(request):
     if not form.fields["region"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
-            operator = services.operator_register(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            attach_errors(form, exc, default_field="credit_code")
-        else:
-            messages.success(request, _("Operator registered."))
-            return redirect("stations:operator_detail", pk=operator.pk)
+        done = submit(
+            request, form, lambda **data: services.operator_register(actor=request.user, **data),
+            error_field="credit_code", success=_("Operator registered."),
+            then=lambda operator: redirect("stations:operator_detail", pk=operator.pk),
+        )
+        if done:
+            return done
     return render(request, "stations/form.html", {"form": form, "title": _("Register an operator"), "back": "stations:operator_list"})
 
 

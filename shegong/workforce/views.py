@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
+from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal, submit
 from shegong.core.lists import filters_of, page_of
 
 from . import imports, selectors, services
@@ -100,17 +100,16 @@ def worker_create(request):
     if not form.fields["station"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        station = data.pop("station")
-        try:
-            worker = services.worker_create(actor=request.user, employer=station.operator, station=station, **data)
-        except ValidationError as exc:
-            attach_errors(form, exc, default_field="station")
-        except PermissionDenied as exc:
-            form.add_error("station", str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("workforce:worker_detail", pk=worker.pk)
+        done = submit(
+            request, form,
+            lambda station, **data: services.worker_create(
+                actor=request.user, employer=station.operator, station=station, **data
+            ),
+            error_field="station", success=_("Saved."),
+            then=lambda worker: redirect("workforce:worker_detail", pk=worker.pk),
+        )
+        if done:
+            return done
     return render(request, "workforce/worker_form.html", {"form": form, "title": _("New social worker")})
 
 
@@ -177,15 +176,13 @@ def session_create(request):
     if not form.fields["region"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc, default_field="topic")
-        except PermissionDenied as exc:
-            form.add_error("region", str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("workforce:session_detail", pk=session.pk)
+        done = submit(
+            request, form, lambda **data: services.session_create(actor=request.user, **data),
+            error_field="topic", denied_field="region", success=_("Saved."),
+            then=lambda session: redirect("workforce:session_detail", pk=session.pk),
+        )
+        if done:
+            return done
     return render(request, "workforce/session_form.html", {"form": form, "title": _("New session")})
 
 
@@ -271,15 +268,13 @@ def volunteer_create(request):
     if not form.fields["station"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
-            volunteer = services.volunteer_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc, default_field="name")
-        except PermissionDenied as exc:
-            form.add_error("station", str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("workforce:volunteer_detail", pk=volunteer.pk)
+        done = submit(
+            request, form, lambda **data: services.volunteer_create(actor=request.user, **data),
+            error_field="name", denied_field="station", success=_("Saved."),
+            then=lambda volunteer: redirect("workforce:volunteer_detail", pk=volunteer.pk),
+        )
+        if done:
+            return done
     return render(request, "workforce/volunteer_form.html", {"form": form, "title": _("New volunteer")})
 
 
@@ -327,13 +322,11 @@ def wage_set(request):
     if not form.fields["region"].queryset.exists():
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
-            services.wage_set(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc, default_field="monthly_amount")
-        except PermissionDenied as exc:
-            form.add_error("region", str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("workforce:wage_list")
+        done = submit(
+            request, form, lambda **data: services.wage_set(actor=request.user, **data),
+            error_field="monthly_amount", denied_field="region", success=_("Saved."),
+            then=lambda _wage: redirect("workforce:wage_list"),
+        )
+        if done:
+            return done
     return render(request, "workforce/wage_form.html", {"form": form, "title": _("Set a local average wage")})
