@@ -18,7 +18,7 @@ from knox.models import AuthToken
 
 from shegong.core import audit
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
+from shegong.core.flow import attach_errors, flash_refusal, post_and_flash
 from shegong.core.lists import filters_of, page_of
 
 from . import selectors, services
@@ -278,15 +278,10 @@ def user_edit(request, pk):
 def user_grant(request, pk):
     user = _get_user_or_404(request, pk, "change")
     form = AssignmentForm(request.POST, actor=request.user)
-    if form.is_valid():
-        try:
-            services.role_grant(actor=request.user, user=user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, _("Role granted."))
-    else:
-        flash_form_errors(request, form)
+    post_and_flash(
+        request, form, lambda **data: services.role_grant(actor=request.user, user=user, **data),
+        success=_("Role granted."),
+    )
     return redirect("accounts:user_detail", pk=user.pk)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal
+from shegong.core.flow import attach_errors, post_and_flash
 from shegong.core.lists import filters_of, page_of
 from shegong.core.models import AuditEntry
 
@@ -133,15 +133,7 @@ def contract_detail(request, pk):
 def _post_action(request, pk, form_class, prefix, call, success):
     contract = _get_or_404(request, pk, "change")
     form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            call(contract, form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, success)
-    else:
-        flash_form_errors(request, form)
+    post_and_flash(request, form, lambda **data: call(contract, data), success=success)
     return redirect("contracts:contract_detail", pk=contract.pk)
 
 
@@ -150,13 +142,11 @@ def _post_action(request, pk, form_class, prefix, call, success):
 def contract_targets(request, pk):
     contract = _get_or_404(request, pk, "change")
     form = KpiTargetsForm(request.POST, targets=contract.kpi_targets.all())
-    if form.is_valid():
-        try:
-            services.contract_update_targets(actor=request.user, contract=contract, values=form.cleaned_data)
-        except ValidationError as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, _("KPI targets saved."))
+    post_and_flash(
+        request, form,
+        lambda **values: services.contract_update_targets(actor=request.user, contract=contract, values=values),
+        success=_("KPI targets saved."),
+    )
     return redirect("contracts:contract_detail", pk=contract.pk)
 
 

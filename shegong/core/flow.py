@@ -47,3 +47,19 @@ def submit(request, form, action, *, error_field=None, denied_field=None, succes
     if success:
         messages.success(request, success)
     return then(result)
+
+
+def post_and_flash(request, form, action, *, success) -> bool:
+    """For a small form posted from a detail page: run ``action(**form.cleaned_data)`` when the
+    form is valid and say how it went as messages (the page then redirects back). Returns whether
+    the action ran."""
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return False
+    try:
+        action(**form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        flash_refusal(request, exc)
+        return False
+    messages.success(request, success)
+    return True

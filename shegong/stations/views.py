@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from shegong.core import audit
 from shegong.core.context_processors import primary_assignment
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal, submit
+from shegong.core.flow import attach_errors, post_and_flash, submit
 from shegong.core.lists import filters_of, page_of
 from shegong.core.scoping import CHANGE, may_act_at
 from shegong.regions.models import Region
@@ -124,15 +124,10 @@ def station_edit(request, pk):
 def evidence_add(request, pk):
     station = _station_or_404(request, pk, CHANGE)
     form = EvidenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.evidence_add(actor=request.user, station=station, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, _("Evidence added."))
-    else:
-        flash_form_errors(request, form)
+    post_and_flash(
+        request, form, lambda **data: services.evidence_add(actor=request.user, station=station, **data),
+        success=_("Evidence added."),
+    )
     return redirect("stations:station_detail", pk=station.pk)
 
 

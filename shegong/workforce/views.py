@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.core.exports import xlsx_response
-from shegong.core.flow import attach_errors, flash_form_errors, flash_refusal, submit
+from shegong.core.flow import attach_errors, post_and_flash, submit
 from shegong.core.lists import filters_of, page_of
 
 from . import imports, selectors, services
@@ -136,15 +136,10 @@ def worker_edit(request, pk):
 def worker_assign(request, pk):
     worker = _worker_or_404(request, pk, "change")
     form = AssignForm(request.POST, actor=request.user)
-    if form.is_valid():
-        try:
-            services.worker_assign(actor=request.user, worker=worker, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            flash_refusal(request, exc)
-        else:
-            messages.success(request, _("The worker has been moved."))
-    else:
-        flash_form_errors(request, form)
+    post_and_flash(
+        request, form, lambda **data: services.worker_assign(actor=request.user, worker=worker, **data),
+        success=_("The worker has been moved."),
+    )
     return redirect("workforce:worker_detail", pk=worker.pk)
 
 
