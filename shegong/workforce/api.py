@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -124,14 +124,6 @@ class SessionSerializer(serializers.ModelSerializer):
             self.fields["attendees"].child_relation.queryset = SocialWorker.objects.visible_to(request.user)
             self.fields["operator"].queryset = Operator.objects.visible_to(request.user)
 
-    def to_representation(self, instance):
-        body = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None:  # only attendees the caller may see
-            visible = set(SocialWorker.objects.visible_to(request.user).values_list("pk", flat=True))
-            body["attendees"] = [pk for pk in body["attendees"] if pk in visible]
-        return body
-
 
 class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Training and supervision sessions within the caller's jurisdiction."""
@@ -141,7 +133,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return Session.objects.visible_to(self.request.user).prefetch_related("attendees").order_by("-date", "pk")
+        # Only attendees the caller may see, in one query for the whole page.
+        attendees = Prefetch("attendees", queryset=SocialWorker.objects.visible_to(self.request.user).only("pk"))
+        return Session.objects.visible_to(self.request.user).prefetch_related(attendees).order_by("-date", "pk")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -207,3 +207,38 @@ class TestVolunteersAndWagesApi:
         from shegong.workforce.compliance import local_average_wage
 
         assert str(local_average_wage(regions["township_a"].code, 2024)) == "4500.00"
+
+
+def test_session_api_lists_only_visible_attendees_without_a_query_per_session(people, regions, operator, client_for):
+    """Given a county session attended by workers of townships A and B, township A's officer sees
+    only A's worker among the attendees, and the list costs the same for 2 sessions or 12."""
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shegong.stations.models import Station
+    from shegong.workforce.models import Session
+    from shegong.workforce.tests.factories import make_worker
+
+    station_a = Station.objects.create(name="A站", region=regions["township_a"], operator=operator)
+    station_b = Station.objects.create(name="B站", region=regions["township_b"], operator=operator)
+    worker_a, worker_b = make_worker(station_a, name="甲"), make_worker(station_b, name="乙")
+
+    def add_sessions(n):
+        for i in range(n):
+            session = Session.objects.create(kind="training", date=date(2025, 5, 1), hours="4", topic=f"课{i}",
+                                             region=regions["township_a"], operator=operator)
+            session.attendance.create(worker=worker_a, hours="4")
+            session.attendance.create(worker=worker_b, hours="4")
+
+    client = client_for(people["officer_a"])
+    add_sessions(2)
+    client.get("/api/v1/sessions/")
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/api/v1/sessions/").json()
+    assert all(s["attendees"] == [worker_a.pk] for s in body["results"]) and body["results"]
+    add_sessions(10)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/sessions/")
+    assert len(many.captured_queries) == len(few.captured_queries)
