@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from shegong.accounts.api import MeView, UserViewSet
 from shegong.contracts.api import register as register_contracts
+from shegong.recipients.api import register as register_recipients
 from shegong.core.api.views import AuditEntryViewSet
 from shegong.regions.api import RegionViewSet
 from shegong.stations.api import register as register_stations
@@ -17,6 +18,7 @@ router.register("audit", AuditEntryViewSet, basename="audit")
 register_stations(router)
 register_workforce(router)
 register_contracts(router)
+register_recipients(router)
 
 urlpatterns = [
     path("v1/", include(([*router.urls, path("me/", MeView.as_view(), name="me")], "api"), namespace="v1")),

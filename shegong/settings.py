@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "shegong.policies",
     "shegong.workforce",
     "shegong.contracts",
+    "shegong.recipients",
 ]
 
 MIDDLEWARE = [
@@ -276,3 +277,11 @@ LOGGING = {
         "shegong.security": {"level": "INFO"},
     },
 }
+
+# --- Personal data at rest -------------------------------------------------------------------
+# Keys for encrypting sensitive fields (ID numbers, phone numbers) and for their blind indexes:
+# "id:base64key" separated by commas, the first one current; older keys stay listed until
+# `shegong keys rotate` has rewritten every row. Unset, both are derived from SECRET_KEY
+# (fine for a demo; `check --deploy` refuses it). See docs/data-inventory.md.
+SHEGONG_DATA_KEYS = env.str("SHEGONG_DATA_KEYS", default="")
+SHEGONG_INDEX_KEYS = env.str("SHEGONG_INDEX_KEYS", default="")

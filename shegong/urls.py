@@ -9,6 +9,7 @@ urlpatterns = [
     path("policies/", include("shegong.policies.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("contracts/", include("shegong.contracts.urls")),
+    path("recipients/", include("shegong.recipients.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("shegong.api_urls")),
 ]

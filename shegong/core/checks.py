@@ -16,3 +16,19 @@ def second_factor_not_relaxed(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def field_keys_configured(app_configs, **kwargs):
+    from .crypto import keyring
+
+    if keyring().derived:
+        return [
+            Error(
+                "SHEGONG_DATA_KEYS and SHEGONG_INDEX_KEYS are not both set: personal data would be encrypted "
+                "with keys derived from SECRET_KEY. 未配置个人信息加密密钥，当前密钥由 SECRET_KEY 派生。",
+                hint="Generate keys with `shegong keys generate` and set both variables in production.",
+                id="shegong.E002",
+            )
+        ]
+    return []

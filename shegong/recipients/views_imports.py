@@ -1,0 +1,3 @@
+"""Pages of the recipients app: imports."""
+
+urlpatterns = []
