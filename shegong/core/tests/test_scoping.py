@@ -301,6 +301,11 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs["pk"] = _contract_b(world, None).pk
     elif target and target.startswith("wf:"):
         kwargs["pk"] = _wf(world, None, target[3:]).pk
+    elif target and target.startswith("rc:"):  # a recipients model in township B (see _rc)
+        kwargs["pk"] = _rc(world, None, target[3:]).pk
+    if target is None and name.startswith(("recipients:", "v1:recipient", "v1:household", "v1:resource", "v1:referral", "v1:assessment", "v1:need", "v1:duplicate", "v1:import")):
+        for what in ("DuplicateCandidate", "Resource", "ImportBatch", "Referral", "Attachment"):
+            _rc(world, None, what)  # rows the list must not show: 乙某某, 乙户主, MARK-B-RESOURCE, b.xlsx
     if target is None and name.startswith(("workforce:", "v1:worker", "v1:session", "v1:volunteer", "v1:wage")):
         for what in ("worker_b", "session_b", "volunteer_b", "wage_b"):
             _wf(world, None, what)  # rows the list must not show
@@ -366,13 +371,17 @@ def _rc(w, r, what):
     from shegong.recipients import models as rm
     from shegong.recipients.tests import factories as f
 
-    village = f.village_of(r["township_b"])
+    township_b = r["township_b"] if r else w["worker_b"].role_assignments.get().region
+    village = f.village_of(township_b)
     if what == "Resource":
         return f.make_resource(village, name="MARK-B-RESOURCE")
     if what == "ImportBatch":
-        return rm.ImportBatch.objects.create(region=r["township_b"], original_name="b.xlsx", file=ContentFile(b"x", name="b.xlsx"))
-    household = f.make_household(village, head_name="乙户主")
-    person = f.make_recipient(village, "乙某某", id_number=f.id_for(date(1950, 3, 4), 7), household=household)
+        return rm.ImportBatch.objects.create(region=township_b, original_name="b.xlsx", file=ContentFile(b"x", name="b.xlsx"))
+    person = rm.Recipient.objects.filter(name="乙某某", id_index__isnull=False).first()
+    if person is None:
+        household = f.make_household(village, head_name="乙户主")
+        person = f.make_recipient(village, "乙某某", id_number=f.id_for(date(1950, 3, 4), 7), household=household)
+    household = person.household
     if what == "Household":
         return household
     if what == "Recipient":
