@@ -147,7 +147,7 @@ class Recipient(models.Model):
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_cipher = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
-    id_index = models.CharField(_("ID number (blind index)"), max_length=64, null=True, blank=True, editable=False)
+    id_index = models.CharField(_("ID number (blind index)"), max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: no ID, unique otherwise)
     id_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
     phone_cipher = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
@@ -287,6 +287,9 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status changes")
         ordering = ["changed_on", "id"]
 
+    def __str__(self):
+        return f"{self.old_status} → {self.new_status}"
+
 
 class TimelineEntry(models.Model):
     """One line of a recipient's timeline. Every capability that does something for a person
@@ -307,6 +310,9 @@ class TimelineEntry(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["recipient", "-occurred_at"], name="timeline_recipient_when")]
+
+    def __str__(self):
+        return self.summary
 
 
 class NeedDomain(models.TextChoices):
@@ -365,6 +371,9 @@ class NeedsAssessment(models.Model):
         if self.assessed_on and not self.next_due_on:
             self.next_due_on = self.assessed_on + timedelta(days=ASSESSMENT_VALID_DAYS)
         super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.household_id}@{self.assessed_on}"
 
 
 class NeedItem(models.Model):
@@ -540,6 +549,9 @@ class DuplicateCandidate(models.Model):
         verbose_name_plural = _("possible duplicates")
         ordering = ["-found_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once")]
+
+    def __str__(self):
+        return f"{self.first_id}~{self.second_id}"
 
 
 class ImportKind(models.TextChoices):
