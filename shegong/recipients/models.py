@@ -365,15 +365,15 @@ class NeedsAssessment(models.Model):
         ordering = ["-assessed_on", "-id"]
         indexes = [models.Index(fields=["household", "-assessed_on"], name="assessment_household_latest")]
 
+    def __str__(self):
+        return f"{self.household_id}@{self.assessed_on}"
+
     def save(self, *args, **kwargs):
         if self.household_id and not self.region_id:
             self.region_id = self.household.region_id
         if self.assessed_on and not self.next_due_on:
             self.next_due_on = self.assessed_on + timedelta(days=ASSESSMENT_VALID_DAYS)
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return f"{self.household_id}@{self.assessed_on}"
 
 
 class NeedItem(models.Model):
