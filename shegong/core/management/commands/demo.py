@@ -119,6 +119,7 @@ class Command(BaseCommand):
         from shegong.policies.models import PolicyProfile
         from shegong.policies.services import preset_apply, profile_create, version_add
         from shegong.stations.models import EightHaves, Evidence, Station
+        from shegong.recipients import demo as recipients_demo
         from shegong.workforce import demo as workforce_demo
 
         county = Region.objects.get(code=COUNTY)
@@ -167,6 +168,7 @@ class Command(BaseCommand):
         covered = stations[:3]
         contracts_demo.build(county=county, operator=operator, stations=covered, today=today)
         workforce_demo.build(county=county, operator=operator, stations=covered, today=today)
+        recipients_demo.build(townships=[s.region for s in covered], today=today)
 
     def print_logins(self, logins, addr):
         width = max(len(u) for u, *_ in logins)
