@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shegong.recipients.models import RECIPIENT_ROLES, RESOURCE_ROLES
+
 from .scoping import assignments_of
 
 # (url name, label, roles that see it; None = everyone signed in)
@@ -13,6 +15,8 @@ NAVIGATION = [
     ("contracts:contract_list", _("Contracts"), {"bureau", "admin", "operator_manager"}),
     ("workforce:worker_list", _("Social workers"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
     ("workforce:session_list", _("Training and supervision"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
+    ("recipients:resource_list", _("Resources"), set(RESOURCE_ROLES["view"])),
+    ("recipients:recipient_list", _("Recipients"), set(RECIPIENT_ROLES["view"])),
     ("policies:in_force", _("Policy"), None),
     ("regions:browse", _("Regions"), None),
     ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shegong.core.scoping import ScopedManager, ScopeRule
 
@@ -74,7 +75,7 @@ class Category(models.TextChoices):
 
 class FollowUpLevel(models.TextChoices):
     GENERAL = "general", _("General")
-    KEY = "key", _("Key")
+    KEY = "key", pgettext_lazy("follow-up level", "Key")
     HIGH_RISK = "high_risk", _("High risk")
 
 
@@ -88,7 +89,7 @@ class SelfCare(models.TextChoices):
 class Status(models.TextChoices):
     NEW = "new", _("New")
     IN_SERVICE = "in_service", _("In service")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("recipient status", "Closed")
     MOVED = "moved", _("Moved away")
     DECEASED = "deceased", _("Deceased")
 
@@ -141,7 +142,7 @@ class Household(models.Model):
 class Recipient(models.Model):
     """A person served (服务对象): one person, one file (一人一档)."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, editable=False, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=50, editable=False, db_index=True)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
@@ -319,7 +320,7 @@ class NeedDomain(models.TextChoices):
     LIVING = "living", _("Basic living")
     HEALTH = "health", _("Health and medical care")
     CARE = "care", _("Daily care")
-    EDUCATION = "education", _("Education")
+    EDUCATION = "education", _("Schooling and study")
     EMPLOYMENT = "employment", _("Employment and income")
     HOUSING = "housing", _("Housing and safety")
     PSYCHOLOGICAL = "psychological", _("Emotional and psychological")

@@ -25,9 +25,8 @@ SURNAME_READINGS = {
 
 
 def _strip_tone(reading: str) -> str:
-    decomposed = unicodedata.normalize("NFD", reading)
-    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return plain.replace("ü", "v").lower()
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")  # ü (with any tone) is written v
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()
 
 
 @lru_cache(maxsize=32768)
