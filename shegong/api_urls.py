@@ -4,8 +4,8 @@ from rest_framework.routers import DefaultRouter
 
 from shegong.accounts.api import MeView, UserViewSet
 from shegong.contracts.api import register as register_contracts
-from shegong.recipients.api import register as register_recipients
 from shegong.core.api.views import AuditEntryViewSet
+from shegong.recipients.api import register as register_recipients
 from shegong.regions.api import RegionViewSet
 from shegong.stations.api import register as register_stations
 from shegong.workforce.api import register as register_workforce
