@@ -41,8 +41,8 @@ from shegong.regions.loader import default_slice_dir, load_regions
 from shegong.regions.models import Region
 load_regions(default_slice_dir())
 user = User.objects.create(username="bench_worker", name="基准测试")
-RoleAssignment.objects.create(user=user, role="worker", region=Region.objects.get(code="%s"))
-""" % TOWNSHIP
+RoleAssignment.objects.create(user=user, role="worker", region=Region.objects.get(code="{TOWNSHIP}"))
+""".replace("{TOWNSHIP}", TOWNSHIP)
 
 OURS = """
 import json, resource, sys, time
@@ -59,7 +59,7 @@ base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
 with open(path, "rb") as fh:
     upload = SimpleUploadedFile("名单.xlsx", fh.read())
-batch = imports.create_batch(user, upload, "%s")
+batch = imports.create_batch(user, upload, "{TOWNSHIP}")
 del upload
 imports.check(batch)
 checked = time.perf_counter()
@@ -71,7 +71,7 @@ print(json.dumps({
     "commit_s": done - checked, "total_s": done - start,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "base_mb": base,
 }))
-""" % TOWNSHIP
+""".replace("{TOWNSHIP}", TOWNSHIP)
 
 IIE = """
 import json, resource, sys, time
@@ -83,7 +83,7 @@ from shegong.recipients import idnumber, services
 from shegong.recipients.models import Recipient
 from shegong.regions.models import Region
 
-VILLAGES = {r.name: r.code for r in Region.objects.filter(parent_id="%s")}
+VILLAGES = {r.name: r.code for r in Region.objects.filter(parent_id="{TOWNSHIP}")}
 
 
 class RecipientResource(resources.ModelResource):
@@ -118,7 +118,7 @@ done = time.perf_counter()
 assert Recipient.objects.count() == len(rows), "django-import-export did not write every row"
 print(json.dumps({"rows": len(rows), "total_s": done - start, "errors": result.has_errors(),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "base_mb": base}))
-""" % TOWNSHIP
+""".replace("{TOWNSHIP}", TOWNSHIP)
 
 COPY_FLOOR = """
 import json, sys, time
@@ -130,7 +130,7 @@ from shegong.recipients import idnumber, pinyin, services
 from shegong.recipients.models import Recipient
 from shegong.regions.models import Region
 
-villages = {r.name: r.code for r in Region.objects.filter(parent_id="%s")}
+villages = {r.name: r.code for r in Region.objects.filter(parent_id="{TOWNSHIP}")}
 sheet = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()
 header = sheet[1]
 col = {name: i for i, name in enumerate(header)}
@@ -159,7 +159,7 @@ with transaction.atomic():
     count = Recipient.objects.count()
     transaction.set_rollback(True)
 print(json.dumps({"rows": count, "total_s": elapsed}))
-""" % TOWNSHIP
+""".replace("{TOWNSHIP}", TOWNSHIP)
 
 
 def generate(path: Path, rows: int) -> None:

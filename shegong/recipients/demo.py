@@ -115,7 +115,7 @@ def _person(household, region_code, name, birth, sex, relation, cats, rng, used,
     person.self_care = SelfCare.FULL if age < 70 else rng.choice([SelfCare.FULL, SelfCare.PARTIAL, SelfCare.NONE])
     person.status = rng.choices([Status.IN_SERVICE, Status.NEW, Status.CLOSED], [75, 20, 5])[0]
     person.save()
-    started = today - timedelta(days=rng.randint(60, 900))
+    started = today - timedelta(days=rng.randint(430, 1200))
     CategoryMembership.objects.bulk_create(
         [CategoryMembership(recipient=person, category=c, started_on=started, source="演示数据") for c in cats]
     )
@@ -159,7 +159,7 @@ def build(*, townships, today: date, per_township: int = 36) -> None:
             )
             for i, (kind, name, offer, domains) in enumerate(RESOURCES)
         ]
-        for h in range(per_township):
+        for _ in range(per_township):
             village = rng.choice(villages)
             sex = rng.choice(["male", "female"])
             head_name = _name(rng, sex)

@@ -38,10 +38,39 @@ def test_main_pages_speak_chinese(who, people, regions, client_for):
             "/accounts/users/new/", "/stations/", "/stations/new/", "/stations/coverage/", "/stations/operators/",
             "/contracts/", "/contracts/new/", "/workforce/workers/", "/workforce/workers/new/", "/workforce/sessions/",
             "/workforce/volunteers/", "/workforce/wages/", "/policies/", f"/policies/?region={regions['county'].code}"]
+    urls += recipients_pages(people, regions)
     for url in urls:
         response = client.get(url)
         if response.status_code in (200, 404):
             assert not english_phrases(response.content.decode()), (url, english_phrases(response.content.decode()))
+
+
+def recipients_pages(people, regions):
+    """The recipients pages, over the demo's households in township A and one checked list."""
+    from datetime import date
+
+    from shegong.recipients import demo, imports
+    from shegong.recipients.models import DuplicateCandidate, Household, NeedsAssessment, Recipient, Referral, Resource
+    from shegong.recipients.tests import workbooks
+
+    if not Recipient.objects.exists():
+        demo.build(townships=[regions["township_a"]], today=date(2026, 6, 1), per_township=6)
+        batch = imports.create_batch(
+            people["officer_a"], workbooks.upload(workbooks.xlsx(workbooks.family())), regions["township_a"].code
+        )
+        imports.check(batch)
+    person = Recipient.objects.filter(merged_into=None).order_by("pk").first()
+    pages = ["/recipients/", "/recipients/new/", "/recipients/households/", "/recipients/imports/",
+             "/recipients/imports/new/", "/recipients/needs/", "/recipients/assessments/due/", "/recipients/resources/",
+             "/recipients/resources/new/", "/recipients/duplicates/", f"/recipients/{person.pk}/",
+             f"/recipients/{person.pk}/print/", f"/recipients/{person.pk}/edit/", f"/recipients/{person.pk}/referrals/new/"]
+    pages += [f"/recipients/households/{Household.objects.first().pk}/",
+              f"/recipients/assessments/{NeedsAssessment.objects.first().pk}/",
+              f"/recipients/resources/{Resource.objects.first().pk}/",
+              f"/recipients/referrals/{Referral.objects.first().pk}/",
+              f"/recipients/duplicates/{DuplicateCandidate.objects.first().pk}/",
+              f"/recipients/imports/{imports.ImportBatch.objects.first().pk}/"]
+    return pages
 
 
 def test_anonymous_pages_speak_chinese(db):

@@ -91,7 +91,17 @@ def test_deploy_check_is_clean_on_production_settings(settings, db):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # what SHEGONG_HSTS_SECONDS turns on
     settings.SHEGONG_RELAX_SECOND_FACTOR = False
+    settings.SHEGONG_DATA_KEYS = "k1:" + "A" * 43 + "="
+    settings.SHEGONG_INDEX_KEYS = "i1:" + "B" * 43 + "="
     call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_deploy_check_refuses_field_keys_derived_from_the_secret_key(settings, db):
+    from django.core.management.base import SystemCheckError
+
+    settings.SHEGONG_DATA_KEYS = settings.SHEGONG_INDEX_KEYS = ""
+    with pytest.raises(SystemCheckError, match="shegong.E002"):
+        call_command("check", "--deploy", "--tag", "security")
 
 
 @pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection

@@ -2,10 +2,12 @@
 
 Runs the migrations, loads the real regions of 海城市 shipped with the package, creates a demo
 operator and a few people in every role, prints their logins (new passwords on every run: none is
-stored anywhere readable) and starts the server. Safe to run again: nothing is duplicated.
+stored anywhere readable) and starts the server, with one background worker beside it. Safe to run again: nothing is duplicated.
 """
 
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -74,7 +76,14 @@ class Command(BaseCommand):
             return
         os.environ["SHEGONG_RELAX_SECOND_FACTOR"] = "1"
         settings.SHEGONG_RELAX_SECOND_FACTOR = True
-        call_command("runserver", addr, use_reloader=False, use_threading=True)
+        # Large imports run in the background: the demo starts one worker beside the server.
+        worker = subprocess.Popen([sys.executable, "-m", "shegong.cli", "worker"], env=os.environ.copy())
+        self.stdout.write("后台任务进程已启动 / background worker started")
+        try:
+            call_command("runserver", addr, use_reloader=False, use_threading=True)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
 
     @transaction.atomic
     def build_people(self):
@@ -118,8 +127,8 @@ class Command(BaseCommand):
         from shegong.contracts import demo as contracts_demo
         from shegong.policies.models import PolicyProfile
         from shegong.policies.services import preset_apply, profile_create, version_add
-        from shegong.stations.models import EightHaves, Evidence, Station
         from shegong.recipients import demo as recipients_demo
+        from shegong.stations.models import EightHaves, Evidence, Station
         from shegong.workforce import demo as workforce_demo
 
         county = Region.objects.get(code=COUNTY)
