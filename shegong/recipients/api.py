@@ -15,19 +15,24 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework import status as http
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from shegong.core import audit
 from shegong.core.api.pagination import Cursor
 
 from . import idnumber, imports, pinyin, services, services_needs, services_registry
 from .models import (
+    Attachment,
     Category,
     CategoryMembership,
     DuplicateCandidate,
@@ -52,6 +57,8 @@ from .models import (
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     CategoryMembershipSerializer,
     DuplicateSerializer,
     HouseholdSerializer,
@@ -197,8 +204,19 @@ class DuplicateApiFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
+# What an attachment can be (core.uploads sniffs the type; .docx / .xlsx are told apart inside the zip).
+ATTACHMENT_TYPES = [
+    "application/pdf", "image/jpeg", "image/png", *(t for _member, t in services_registry.OFFICE_TYPES.values()),
+    "application/octet-stream",
+]
+
+
 class TimelineCursor(Cursor):
     ordering = ("-occurred_at", "-id")
+
+
+class AttachmentCursor(Cursor):
+    ordering = ("-uploaded_at", "-id")
 
 
 def _refuse_invalid(serializer_class, data, **kwargs):
@@ -301,6 +319,70 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         recipient = self.get_object()
         rows = CategoryMembership.objects.visible_to(request.user).filter(recipient=recipient).order_by("started_on", "pk")
         return Response(CategoryMembershipSerializer(rows, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], responses=AttachmentSerializer(many=True),
+        description="The documents and photos of the file, newest first.",
+    )
+    @extend_schema(
+        methods=["POST"], request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer},
+        description="Add a document or photo (multipart: ``title``, ``file``). Its type is checked by content, "
+                    "not by name, and it is stored under a generated name. Roles that may only read the file get a 403.",
+    )
+    @action(
+        detail=True, methods=["get", "post"], filter_backends=[], pagination_class=AttachmentCursor,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request, pk=None):
+        """The file's attachments (GET) or a new one (POST), through the same service as the page."""
+        context = {"request": request}
+        if request.method == "POST":
+            recipient = self.get_live_object()
+            data = _refuse_invalid(AttachmentUploadSerializer, request.data)
+            attachment = services_registry.attachment_add(request.user, recipient, title=data["title"], file=data["file"])
+            fresh = _attachments_of(request.user).get(pk=attachment.pk)
+            return Response(AttachmentSerializer(fresh, context=context).data, status=http.HTTP_201_CREATED)
+        recipient = self.get_object()
+        page = self.paginate_queryset(_attachments_of(request.user).filter(recipient=recipient))
+        return self.get_paginated_response(AttachmentSerializer(page, many=True, context=context).data)
+
+
+def _attachments_of(user):
+    """The attachments ``user`` may see, with what their representation needs."""
+    return Attachment.objects.visible_to(user).select_related("uploaded_by")
+
+
+def _download_name(attachment: Attachment) -> str:
+    """The title, made safe as a file name, with the suffix of the stored (generated) name."""
+    name = attachment.file.name
+    suffix = "." + name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else ""
+    title = "".join(ch for ch in attachment.title if ch not in '/\\:*?"<>|').strip() or "attachment"
+    return f"{title}{suffix}"
+
+
+class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One attachment of a recipient file (the list is ``/recipients/{id}/attachments/``)."""
+
+    serializer_class = AttachmentSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return _attachments_of(self.request.user).select_related("recipient")
+
+    @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in ATTACHMENT_TYPES})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def file(self, request, pk=None):
+        """Download the file, only within your jurisdiction; every download is recorded in the audit log."""
+        attachment = self.get_object()
+        if not attachment.file:
+            raise Http404
+        audit.record("recipient.attachment_view", obj=attachment.recipient, actor=request.user, detail={"attachment": attachment.pk})
+        response = FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=_download_name(attachment),
+            content_type=attachment.content_type or "application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # --- Households, assessments, needs ---------------------------------------------------------
@@ -552,4 +634,5 @@ def register(router) -> None:
     router.register("referrals", ReferralViewSet, basename="referral")
     router.register("duplicates", DuplicateViewSet, basename="duplicate")
     router.register("imports", ImportBatchViewSet, basename="import")
+    router.register("attachments", AttachmentViewSet, basename="attachment")
 

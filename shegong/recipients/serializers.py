@@ -14,12 +14,16 @@ from datetime import date
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from shegong.regions.models import Level, Region
 
 from . import services
 from .models import (
+    Attachment,
     Category,
     CategoryMembership,
     DuplicateCandidate,
@@ -232,6 +236,30 @@ class CategoryMembershipSerializer(serializers.ModelSerializer):
         model = CategoryMembership
         fields = ["id", "category", "label", "started_on", "ended_on", "source", "end_reason"]
         read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A document or photo of the recipient file. The stored name is never shown: the bytes come
+    only from ``file``, the scoped and audited download."""
+
+    uploaded_by_name = serializers.CharField(source="uploaded_by.name", read_only=True, default=None, allow_null=True)
+    file = serializers.SerializerMethodField(help_text="Address of the download (each download is audited).")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "recipient", "title", "content_type", "size", "uploaded_at", "uploaded_by", "uploaded_by_name", "file"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file(self, obj) -> str:
+        return reverse("v1:attachment-file", kwargs={"pk": obj.pk}, request=self.context.get("request"))
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, help_text="What the document is (e.g. 低保证明).")
+    file = serializers.FileField(
+        help_text="A photo (JPEG, PNG), a PDF or an Office document (.docx, .xlsx), at most 20 MB; the type is checked by content.",
+    )
 
 
 # --- Households, needs ----------------------------------------------------------------------

@@ -321,6 +321,9 @@ OBJECT_URLS = {
     "recipients:import_errors": ("rc:ImportBatch", None),
     "recipients:import_commit": ("rc:ImportBatch", None),
     "recipients:import_discard": ("rc:ImportBatch", None),
+    "v1:recipient-attachments": ("rc:Recipient", None),
+    "v1:attachment-detail": ("rc:Attachment", None),
+    "v1:attachment-file": ("rc:Attachment", None),
 }
 
 
