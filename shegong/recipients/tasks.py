@@ -36,3 +36,34 @@ def commit_batch(batch_id: int, user_id: int, confirm_gone: list[int]) -> dict:
         return imports.commit_claimed(user, batch, confirm_gone)
     except (ValidationError, PermissionDenied) as exc:  # the batch says why; the page shows it
         return {"refused": getattr(exc, "messages", None) or [str(exc)]}
+
+
+# An uploaded list that nobody writes or discards is dropped after this many days: its file and
+# error workbook hold ID numbers in clear (docs/data-inventory.md).
+STALE_AFTER_DAYS = 7
+
+
+@task()
+def imports_expire(days: int = STALE_AFTER_DAYS) -> dict:
+    """Discard the lists left unwritten for ``days`` days, deleting their files; audited per list.
+    Run daily: ``shegong expire_imports --enqueue`` from cron."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shegong.core import audit
+
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = ImportBatch.objects.filter(
+        created_at__lt=cutoff, state__in=(ImportState.QUEUED, ImportState.VALIDATED, ImportState.FAILED)
+    )
+    expired = 0
+    for batch in stale.iterator():
+        with transaction.atomic():
+            batch.state, batch.preview = ImportState.DISCARDED, {}
+            batch.save(update_fields=["state", "preview"])
+            audit.record("recipient.import_expire", obj=batch, actor=None, detail={"file": batch.original_name, "days": days})
+            transaction.on_commit(lambda b=batch: imports._drop_files(b))
+        expired += 1
+    return {"expired": expired}
