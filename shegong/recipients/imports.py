@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from itertools import islice
+from itertools import batched, islice
 from operator import mul
 from pathlib import PurePath
 
@@ -67,6 +67,7 @@ from .models import (
     StatusChange,
     TimelineEntry,
 )
+from .services import village_sound_keys
 
 CHUNK = 5000  # rows looked up in the registry (and written) at a time
 PREVIEW_ROWS = 200  # rows of each class kept for display
@@ -867,7 +868,7 @@ class DuplicateFinder:
     def _add(self, known: _Known) -> None:
         if known.birth:
             _file(self.by_name_birth, hash((known.name, known.birth)), known)
-        for key in _sound_keys(known.village, known.name):
+        for key in village_sound_keys(known.village, known.name):
             if known.index:
                 _file(self.by_sound_birth, hash((key, known.birth)), known)
             else:
@@ -885,7 +886,7 @@ class DuplicateFinder:
         for other in _filed(self.by_name_birth, hash((name, birth))):
             if other.name == name and other.birth == birth and not self._same(other, row, self_pk):
                 out[(other.pk, other.row)] = other
-        for key in _sound_keys(village, name):
+        for key in village_sound_keys(village, name):
             for other in (*_filed(self.by_sound_birth, hash((key, birth))), *_filed(self.by_sound, hash(key))):
                 if (other.village == village and (other.index is None or other.birth == birth)
                         and not self._same(other, row, self_pk) and pinyin.sounds_alike(other.name, name)):
@@ -910,15 +911,6 @@ def _filed(index: dict, key: int) -> list | tuple:
     if held is None:
         return ()
     return held if type(held) is list else (held,)
-
-
-def _sound_keys(village: str, name: str) -> list[tuple]:
-    """The keys under which a name meets the names that sound like it in its village (as
-    ``services._sound_keys``: all syllables, and for three or more each one left out)."""
-    syl = pinyin.syllables(name)
-    if len(syl) < 3:
-        return [(village, syl)]
-    return [(village, syl)] + [(village, syl[:i] + ("*",) + syl[i + 1:]) for i in range(len(syl))]
 
 
 def _rows_where(model, attname: str, values) -> list:
@@ -1567,7 +1559,7 @@ class _Run:
 
     def _end_categories(self, pks: list[int], codes: list[str], reason: str) -> int:
         ended = 0
-        for chunk in _chunks(pks, CHUNK):
+        for chunk in batched(pks, CHUNK):
             rows = CategoryMembership.objects.filter(recipient_id__in=chunk, category__in=codes, ended_on__isnull=True)
             ended += rows.filter(started_on__gt=self.today).update(ended_on=F("started_on"), end_reason=reason[:200])
             ended += rows.update(ended_on=self.today, end_reason=reason[:200])
@@ -1619,12 +1611,6 @@ class _Run:
             if code not in labels:
                 labels[code] = describe_change(code)
         return "、".join(labels[c] for c in codes)
-
-
-def _chunks(items, size):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 # What a change code means, for the preview and the timeline.

@@ -64,6 +64,15 @@ def looks_like_pinyin(query: str) -> bool:
     return bool(query) and query.isascii() and query.replace(" ", "").isalpha()
 
 
+def sound_keys(name: str) -> list[tuple[str, ...]]:
+    """Keys under which ``name`` meets every name that :func:`sounds_alike` it: its syllables, and
+    for three or more syllables each variant with one syllable left out (``*``)."""
+    syl = syllables(name)
+    if len(syl) < 3:
+        return [syl]
+    return [syl, *(syl[:i] + ("*",) + syl[i + 1:] for i in range(len(syl)))]
+
+
 def sounds_alike(a: str, b: str) -> bool:
     """Whether two names read the same, or differ in one syllable of a name of three or more
     syllables (刘德华 / 刘德化 / 刘得华)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable
 from datetime import date
+from itertools import batched
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -359,7 +360,7 @@ def detect_duplicates(recipients: Iterable[Recipient]) -> int:
     fields = ("id", "name", "birth_date", "region_id", "id_index")
     others = {o.pk: o for o in map(_Other._make, Recipient.objects.filter(region_id__in=villages, merged_into__isnull=True).values_list(*fields))}
     if names:
-        for chunk in _chunks(sorted(names), 2000):
+        for chunk in batched(sorted(names), 2000):
             for o in map(_Other._make, Recipient.objects.filter(name__in=chunk, birth_date__in=births, merged_into__isnull=True).values_list(*fields)):
                 others[o.pk] = o
     for r in recipients:
@@ -373,7 +374,7 @@ def detect_duplicates(recipients: Iterable[Recipient]) -> int:
     for o in others.values():
         if o.birth_date:
             by_name_birth.setdefault((o.name, o.birth_date), []).append(o)
-        for key in _sound_keys(o):
+        for key in village_sound_keys(o.region_id, o.name):
             by_sound.setdefault(key, []).append(o)
             by_sound_birth.setdefault((key, o.birth_date if o.id_index else None), []).append(o)
     found = {}
@@ -383,7 +384,7 @@ def detect_duplicates(recipients: Iterable[Recipient]) -> int:
                 if o.pk != r.pk:
                     a, b = _pair(r, o)
                     found.setdefault((a.pk, b.pk), (a, b, DuplicateReason.SAME_NAME_BIRTH, r.region_id))
-        for key in _sound_keys(r):
+        for key in village_sound_keys(r.region_id, r.name):
             near = by_sound_birth.get((key, r.birth_date), []) + by_sound_birth.get((key, None), []) if r.id_index else by_sound.get(key, ())
             for o in near:
                 if o.pk == r.pk or o.region_id != r.region_id or not pinyin.sounds_alike(o.name, r.name):
@@ -395,7 +396,7 @@ def detect_duplicates(recipients: Iterable[Recipient]) -> int:
     if not found:
         return 0
     existing = set()
-    for chunk in _chunks(sorted(found), 2000):
+    for chunk in batched(sorted(found), 2000):
         existing |= set(
             DuplicateCandidate.objects.filter(first_id__in={k[0] for k in chunk}, second_id__in={k[1] for k in chunk})
             .values_list("first_id", "second_id")
@@ -406,21 +407,6 @@ def detect_duplicates(recipients: Iterable[Recipient]) -> int:
     ]
     DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
     return len(new)
-
-
-def _sound_keys(r: Recipient) -> list:
-    """Keys under which a name meets the names that sound like it in its village."""
-    syl = pinyin.syllables(r.name)
-    keys = [(r.region_id, syl)]
-    if len(syl) >= 3:
-        keys += [(r.region_id, syl[:i] + ("*",) + syl[i + 1:]) for i in range(len(syl))]
-    return keys
-
-
-def _chunks(items, size):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 @transaction.atomic
@@ -489,6 +475,11 @@ def merge(user, candidate: DuplicateCandidate, survivor: Recipient) -> Recipient
         add_to_timeline(survivor, "merged", _("File no. %(pk)s (%(name)s) merged into this file") % {"pk": absorbed.pk, "name": absorbed.name}, actor=user)
         audit.record("recipient.merge", obj=survivor, actor=user, detail={"absorbed": absorbed.pk})
     return survivor
+
+
+def village_sound_keys(village: str, name: str) -> list[tuple]:
+    """Keys under which a name meets the names that sound like it in its village."""
+    return [(village, key) for key in pinyin.sound_keys(name)]
 
 
 # Other apps' models that point at a recipient (``("app.Model", "fk_field")``) register here so a

@@ -389,7 +389,7 @@ def duplicate_detail(request, pk):
     """The two files side by side (masked values only), and for MERGE_ROLES the decision."""
     candidate = get_object_or_404(_duplicates(request.user).select_related("decided_by"), pk=pk)
     people = {
-        p.pk: p for p in Recipient.objects.filter(pk__in=[candidate.first_id, candidate.second_id])
+        p.pk: p for p in Recipient.objects.visible_to(request.user).filter(pk__in=[candidate.first_id, candidate.second_id])
         .select_related("region", "region__parent", "household", "merged_into")
         .prefetch_related("categories")
         .annotate(timeline_count=Count("timeline", distinct=True), referral_count=Count("referrals", distinct=True),
