@@ -9,14 +9,12 @@ or a full export that ``services.may_export_full`` allows (audited); never in a 
 
 from __future__ import annotations
 
-import io
 import unicodedata
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,12 +22,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from shegong.core import audit
-from shegong.core.exports import XLSX
+from shegong.core.exports import xlsx_response
 from shegong.core.flow import post_and_flash, submit
 from shegong.core.lists import filters_of, page_of
 from shegong.core.scoping import CHANGE, assignments_of
@@ -141,25 +136,11 @@ def _export(request, qs, *, full: bool, allowed: bool):
     if full and not allowed:
         audit.record("recipient.export", result=audit.Result.DENIED, region_code=region_code, detail={"full": True, "filters": filters})
         return _denied(request, _("Your role may not export full ID and phone numbers for these rows."))
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="服务对象")
-    header = []
-    for title in EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for recipient in qs.iterator(chunk_size=2000):
-        sheet.append(_export_row(recipient, full))
-        count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    audit.record("recipient.export", region_code=region_code, detail={"rows": count, "full": full, "filters": filters})
-    name = f"服务对象-{'full-' if full else ''}{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"recipients.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return xlsx_response(
+        filename=f"服务对象{'-完整号码' if full else ''}", sheet="服务对象", headers=EXPORT_HEADERS,
+        rows=(_export_row(r, full) for r in qs.iterator(chunk_size=2000)), action="recipient.export",
+        region_code=region_code, detail={"full": full, "filters": filters},
+    )
 
 
 @login_required

@@ -65,7 +65,7 @@ class TestMasked:
         client_for(people["officer_a"]).get(f"/recipients/?format=xlsx&village={reg['v1'].code}&q=zs")
         entry = AuditEntry.objects.get(action="recipient.export")
         assert entry.result == "success" and entry.actor == people["officer_a"]
-        assert entry.detail == {"rows": 1, "full": False, "filters": {"village": reg["v1"].code, "q": "zs"}}
+        assert entry.detail == {"rows": 1, "full": False, "file": "服务对象", "filters": {"village": reg["v1"].code, "q": "zs"}}
         assert entry.region_code == reg["v1"].code
 
 
