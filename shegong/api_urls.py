@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from shegong.accounts.api import MeView, UserViewSet
+from shegong.casework.api import register as register_casework
 from shegong.contracts.api import register as register_contracts
 from shegong.core.api.views import AuditEntryViewSet
 from shegong.recipients.api import register as register_recipients
@@ -19,6 +20,7 @@ register_stations(router)
 register_workforce(router)
 register_contracts(router)
 register_recipients(router)
+register_casework(router)
 
 urlpatterns = [
     path("v1/", include(([*router.urls, path("me/", MeView.as_view(), name="me")], "api"), namespace="v1")),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "shegong.workforce",
     "shegong.contracts",
     "shegong.recipients",
+    "shegong.casework",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("workforce/", include("shegong.workforce.urls")),
     path("contracts/", include("shegong.contracts.urls")),
     path("recipients/", include("shegong.recipients.urls")),
+    path("casework/", include("shegong.casework.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("shegong.api_urls")),
 ]

@@ -40,12 +40,17 @@ class ScopeRule:
     (a user's places are its role assignments). A row is visible when any related row is in
     reach, and changeable only when every related row is, so that a county can never change a
     person who also works somewhere it does not govern.
+    ``people``: lookups to user foreign keys (``("case__worker", "case__supervisor")``). When
+    given, a row in reach is further limited to the users those fields name: the confidential
+    notes of a case reach only its worker and its supervisor, and follow the case when it is
+    transferred. Such rows are never reached by place alone.
     """
 
     region: str
     roles: Mapping[str, Iterable[str]]
     operator: str | None = None
     via: tuple[str, str] | None = None
+    people: tuple[str, ...] = ()
     _role_sets: dict = field(default_factory=dict, compare=False, repr=False)
 
     def roles_for(self, action: str) -> frozenset[str]:
@@ -84,12 +89,21 @@ def reach_q(rule: ScopeRule, user, action: str) -> Q | None:
         if assignment.operator_id and rule.operator:
             part &= Q(**{rule.operator: assignment.operator_id})
         condition = part if condition is None else condition | part
+    if condition is not None and rule.people:
+        named = Q()
+        for lookup in rule.people:
+            named |= Q(**{lookup: user.pk})
+        condition &= named
     return condition
 
 
 def may_act_at(user, rule: ScopeRule, action: str, region_code: str, operator_id: int | None = None) -> bool:
     """Whether ``user`` may ``action`` a row of ``rule`` placed at ``region_code`` — for rows not
-    yet written (creations), with exactly the semantics of :func:`reach_q`."""
+    yet written (creations), with exactly the semantics of :func:`reach_q`.
+
+    A rule naming ``people`` cannot be answered by place: the caller checks the named users."""
+    if rule.people:
+        raise ImproperlyConfigured("a rule limited to named people cannot be checked by place alone")
     allowed = rule.roles_for(action)
     for assignment in assignments_of(user):
         if assignment.role not in allowed:

@@ -78,6 +78,10 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("publicity_per_year", _("Policy publicity events per station per year"), "int", _("events")),
         Parameter("visit_rate_new", _("Share of new recipients to visit"), "rate"),
         Parameter("visit_rate_others", _("Share of other recipients to visit per year"), "rate"),
+        Parameter("visit_new_within_days", _("Days within which a new recipient is first visited"), "int", _("days")),
+        Parameter("visit_every_days_high_risk", _("Visit a high-risk recipient every"), "int", _("days")),
+        Parameter("visit_every_days_key", _("Visit a key recipient every"), "int", _("days")),
+        Parameter("visit_every_days_general", _("Visit a general recipient every"), "int", _("days")),
         # Venue and coverage
         Parameter("station_min_area_m2", _("Minimum station office area"), "decimal", "m²"),
         Parameter("coverage_target", _("Share of townships with a station"), "rate"),

@@ -425,7 +425,19 @@ SCOPED_FACTORIES = {
             ("Volunteer", "volunteer_b"), ("VolunteerService", "volunteer_service_b"), ("LocalAverageWage", "wage_b"),
         ]
     },
+    **{
+        model: lambda w, r, what=model._meta.object_name: _cw(w, r, what)
+        for model in apps.get_app_config("casework").get_models()
+        if isinstance(getattr(model, "scope", None), ScopeRule)
+    },
 }
+
+
+def _cw(w, r, what):
+    """A casework row in township B (factories in shegong/casework/tests/factories.py)."""
+    from shegong.casework.tests.factories import township_b_row
+
+    return township_b_row(w, r, what)
 
 
 def _rc(w, r, what):
@@ -521,5 +533,12 @@ def test_every_scoped_model_hides_township_b_from_township_a(model, world, regio
     for who in ("officer_a", "worker_a", "evaluator", "station_lead"):
         assert not model.objects.visible_to(world[who]).filter(pk=row.pk).exists(), who
         assert not model.objects.visible_to(world[who], CHANGE).filter(pk=row.pk).exists(), who
-    witness = "county_bureau" if model._meta.app_label == "recipients" else "admin"
+    # Personal data is not the administrator's: the county bureau reads it. Confidential case
+    # notes reach only the case's worker and supervisor, whoever else reaches the place.
+    witness = "county_bureau" if model._meta.app_label in ("recipients", "casework") else "admin"
+    if model._meta.label == "casework.ConfidentialNote":
+        witness = "worker_b"
+        assert not model.objects.visible_to(world["county_bureau"]).filter(pk=row.pk).exists()
+    if model._meta.label in ("casework.ServiceDomain", "casework.ServiceItem"):
+        witness = "admin"
     assert model.objects.visible_to(world[witness]).filter(pk=row.pk).exists()

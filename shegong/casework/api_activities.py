@@ -1,0 +1,5 @@
+"""API: activities."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API: attachments."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API: cases."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""API: catalogue."""
+
+
+def register(router) -> None:
+    pass

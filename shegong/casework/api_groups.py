@@ -1,0 +1,5 @@
+"""API: groups."""
+
+
+def register(router) -> None:
+    pass

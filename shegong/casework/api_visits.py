@@ -1,0 +1,5 @@
+"""API: visits."""
+
+
+def register(router) -> None:
+    pass

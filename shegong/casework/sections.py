@@ -1,0 +1,1 @@
+"""Sections this app adds to the recipient file (visits, cases, groups, activities)."""

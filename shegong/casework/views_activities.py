@@ -1,0 +1,3 @@
+"""activities pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""attachments pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""cases pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""catalogue pages."""
+
+urlpatterns: list = []

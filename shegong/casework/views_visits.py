@@ -1,0 +1,3 @@
+"""visits pages."""
+
+urlpatterns: list = []
