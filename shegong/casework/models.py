@@ -33,7 +33,10 @@ APPROVER_ROLES = {"supervisor"}
 LEAD_ROLES = {"station_lead"}
 
 
-def _region_fk(verbose=_("place")):
+PLACE = _("place")
+
+
+def _region_fk(verbose=PLACE):
     return models.ForeignKey(
         "regions.Region", verbose_name=verbose, on_delete=models.PROTECT, related_name="+", db_column="region_code"
     )
@@ -492,6 +495,9 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage changes")
         ordering = ["case_id", "changed_at", "pk"]
 
+    def __str__(self):
+        return f"{self.get_old_stage_display()} → {self.get_new_stage_display()}"
+
     def audit_region_code(self) -> str:
         return self.case.region_id
 
@@ -515,6 +521,9 @@ class CaseTransfer(models.Model):
         verbose_name = _("case transfer")
         verbose_name_plural = _("case transfers")
         ordering = ["case_id", "transferred_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_region_id} → {self.to_region_id}"
 
     def audit_region_code(self) -> str:
         return self.case.region_id
@@ -634,6 +643,9 @@ class SessionAttendance(models.Model):
         verbose_name_plural = _("attendance")
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="session_attendance_unique")]
 
+    def __str__(self):
+        return f"{self.member} · {self.session}"
+
     def audit_region_code(self) -> str:
         return self.session.group.region_id
 
@@ -696,6 +708,9 @@ class ActivityParticipant(models.Model):
         verbose_name_plural = _("named participants")
         constraints = [models.UniqueConstraint(fields=["activity", "recipient"], name="activity_participant_unique")]
 
+    def __str__(self):
+        return str(self.recipient)
+
     def audit_region_code(self) -> str:
         return self.activity.region_id
 
@@ -719,6 +734,9 @@ class ActivityVolunteer(models.Model):
         verbose_name = _("activity volunteer")
         verbose_name_plural = _("activity volunteers")
         constraints = [models.UniqueConstraint(fields=["activity", "volunteer"], name="activity_volunteer_unique")]
+
+    def __str__(self):
+        return f"{self.volunteer} · {self.hours}"
 
     def audit_region_code(self) -> str:
         return self.activity.region_id
