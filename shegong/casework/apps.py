@@ -19,4 +19,10 @@ class CaseworkConfig(AppConfig):
         ):
             if owner not in TIMELINE_OWNERS:
                 TIMELINE_OWNERS.append(owner)
+        from shegong.core.audit import ACTION_LABELS
+
         from . import sections  # noqa: F401  (registers the recipient file sections)
+        from .audit_labels import ALL_LABELS
+
+        for labels in ALL_LABELS:
+            ACTION_LABELS.update(labels)

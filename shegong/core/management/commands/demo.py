@@ -127,6 +127,7 @@ class Command(BaseCommand):
         from shegong.contracts import demo as contracts_demo
         from shegong.policies.models import PolicyProfile
         from shegong.policies.services import preset_apply, profile_create, version_add
+        from shegong.casework import demo as casework_demo
         from shegong.recipients import demo as recipients_demo
         from shegong.stations.models import EightHaves, Evidence, Station
         from shegong.workforce import demo as workforce_demo
@@ -178,6 +179,7 @@ class Command(BaseCommand):
         contracts_demo.build(county=county, operator=operator, stations=covered, today=today)
         workforce_demo.build(county=county, operator=operator, stations=covered, today=today)
         recipients_demo.build(townships=[s.region for s in covered], today=today)
+        casework_demo.build(townships=[s.region for s in covered], today=today)
 
     def print_logins(self, logins, addr):
         width = max(len(u) for u, *_ in logins)

@@ -1,0 +1,60 @@
+"""The service catalogue (服务清单) in force for a place: the narrowest policy profile, at the place
+or above it, that holds a catalogue. Like the policy thresholds, a catalogue is a public rule:
+any caller may read it (form choices, tags on records); changing it goes through the profile's
+scope (bureau, administrator).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from shegong.regions.models import ancestor_codes
+
+from .models import ServiceDomain, ServiceItem
+
+
+def catalogue_profile_id(region_code: str) -> int | None:
+    """The profile whose catalogue applies at ``region_code`` (None when no profile has one)."""
+    codes = [*ancestor_codes(region_code), region_code]
+    found = (
+        ServiceDomain.objects.filter(profile__region_id__in=codes)
+        .values_list("profile_id", "profile__region_id")
+        .distinct()
+    )
+    best = max(found, key=lambda row: len(row[1]), default=None)
+    return best[0] if best else None
+
+
+def domains_for(region_code: str, *, active_only: bool = True):
+    """The catalogue's domains at ``region_code``, each with its items prefetched (in order)."""
+    profile_id = catalogue_profile_id(region_code)
+    if profile_id is None:
+        return ServiceDomain.objects.none()
+    items = ServiceItem.objects.order_by("position", "code")
+    if active_only:
+        items = items.filter(active=True)
+    return (
+        ServiceDomain.objects.filter(profile_id=profile_id)
+        .order_by("position", "code")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def items_for(region_code: str):
+    """The catalogue items in use at ``region_code``: the choices for tagging a record there."""
+    profile_id = catalogue_profile_id(region_code)
+    if profile_id is None:
+        return ServiceItem.objects.none()
+    return (
+        ServiceItem.objects.filter(domain__profile_id=profile_id, active=True)
+        .select_related("domain")
+        .order_by("domain__position", "domain__code", "position", "code")
+    )
+
+
+def grouped_choices(region_code: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Choices for a form field, grouped by domain: ``[(domain, [(item pk, item name), …]), …]``."""
+    groups: dict[str, list] = {}
+    for item in items_for(region_code):
+        groups.setdefault(item.domain.name, []).append((item.pk, item.name))
+    return list(groups.items())
