@@ -58,3 +58,29 @@ def grouped_choices(region_code: str) -> list[tuple[str, list[tuple[int, str]]]]
     for item in items_for(region_code):
         groups.setdefault(item.domain.name, []).append((item.pk, item.name))
     return list(groups.items())
+
+
+def catalogue_profile(region_code: str):
+    """The policy profile whose catalogue applies at ``region_code`` (None when there is none)."""
+    from shegong.policies.models import PolicyProfile
+
+    profile_id = catalogue_profile_id(region_code)
+    if profile_id is None:
+        return None
+    return PolicyProfile.objects.select_related("region").filter(pk=profile_id).first()
+
+
+def catalogue_in_force(region_code: str, *, active_only: bool = True):
+    """``(profile, [domain, …])`` of the catalogue in force at ``region_code``, each domain with
+    its items prefetched in order (``(None, [])`` where no profile holds one). Four queries."""
+    profile = catalogue_profile(region_code)
+    if profile is None:
+        return None, []
+    items = ServiceItem.objects.order_by("position", "code")
+    if active_only:
+        items = items.filter(active=True)
+    domains = list(
+        ServiceDomain.objects.filter(profile_id=profile.pk).order_by("position", "code")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+    return profile, domains

@@ -68,6 +68,12 @@ def preset_apply(*, actor, preset: str, region: Region, valid_from: date, name: 
         profile = profile_create(
             actor=actor, name=name or f"{region.full_name()}（{PRESETS[preset]['label']}）", region=region, preset=preset
         )
+        # A programme with a service catalogue brings it along (casework's catalogue presets).
+        from shegong.casework.catalogue_presets import CATALOGUE_PRESETS
+        from shegong.casework.services_catalogue import apply_catalogue_preset
+
+        if preset in CATALOGUE_PRESETS:
+            apply_catalogue_preset(actor, profile, preset)
     return version_add(
         actor=actor, profile=profile, valid_from=valid_from, values=dict(PRESETS[preset]["values"]),
         note=_("Preset: %(label)s") % {"label": PRESETS[preset]["label"]},

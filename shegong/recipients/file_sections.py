@@ -42,13 +42,17 @@ def needs_section(request, recipient) -> dict | None:
 
 
 def referrals_section(request, recipient) -> dict | None:
-    """The person's referrals, newest first (one query)."""
+    """The person's referrals, newest first, with the record each was made from (one query, plus
+    one per kind of record they were made from)."""
     if recipient.merged_into_id:
         return None
     referrals = list(
         Referral.objects.visible_to(request.user).filter(recipient=recipient)
         .select_related("resource", "need").order_by("-referred_on", "-pk")
     )
+    from shegong.casework.referrals import describe_sources  # "from: visit of 2025-03-01" links
+
+    describe_sources(referrals)
     return {"referrals_section": {
         "recipient": recipient,
         "referrals": referrals,

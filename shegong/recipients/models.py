@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -479,6 +480,14 @@ class Referral(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The record the referral was made from (a home visit, a case, a group, an activity), when it
+    # was made from one: the recipient file links back to it. Set by casework.referrals.refer_from.
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("made from"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    source = GenericForeignKey("source_type", "source_id")
 
     objects = ScopedManager()
     scope = ScopeRule(region="recipient__region__code", roles=RECIPIENT_ROLES)
@@ -487,6 +496,7 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-referred_on", "-id"]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="referral_source")]
 
     def __str__(self):
         return self.reason

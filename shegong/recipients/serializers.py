@@ -365,12 +365,25 @@ class ReferralSerializer(serializers.ModelSerializer):
     status = NamedChoiceField("ReferralStatusEnum", ReferralStatus.choices, read_only=True)
     recipient_name = serializers.CharField(source="recipient.name", read_only=True)
     resource_name = serializers.CharField(source="resource.name", read_only=True, default=None, allow_null=True)
+    source_kind = serializers.SerializerMethodField(
+        help_text="The kind of casework record the referral was made from (visit, case, group, group_session, activity), or null.",
+    )
+    source_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="The id of that record, or null.")
 
     class Meta:
         model = Referral
         fields = ["id", "recipient", "recipient_name", "resource", "resource_name", "agency", "need", "reason",
-                  "referred_on", "status", "outcome", "closed_on", "created_by", "created_at"]
+                  "referred_on", "status", "outcome", "closed_on", "created_by", "created_at", "source_kind", "source_id"]
         read_only_fields = fields
+
+    def get_source_kind(self, obj) -> str | None:
+        if not obj.source_type_id:
+            return None
+        from django.contrib.contenttypes.models import ContentType
+
+        from shegong.casework.attachments import KIND_OF_MODEL
+
+        return KIND_OF_MODEL.get(ContentType.objects.get_for_id(obj.source_type_id).model_class())
 
 
 class ReferralCreateSerializer(serializers.Serializer):

@@ -369,9 +369,10 @@ def _check_recipient(user, recipient: Recipient) -> None:
 
 @transaction.atomic
 def create_referral(user, recipient: Recipient, *, reason: str, referred_on: date, resource: Resource | None = None,
-                    agency: str = "", need: NeedItem | None = None) -> Referral:
+                    agency: str = "", need: NeedItem | None = None, source=None) -> Referral:
     """Refer a person to a resource of their township or to another agency (exactly one); the need
-    it answers becomes "referred"."""
+    it answers becomes "referred". ``source``: the record it was made from (a home visit, a case …),
+    checked by the caller (``casework.referrals.refer_from``)."""
     _check_recipient(user, recipient)
     agency = (agency or "").strip()
     if bool(resource) == bool(agency):
@@ -386,7 +387,7 @@ def create_referral(user, recipient: Recipient, *, reason: str, referred_on: dat
     _not_in_future(referred_on, "referred_on")
     referral = Referral.objects.create(
         recipient=recipient, resource=resource, agency=agency[:200], need=need, reason=reason[:300],
-        referred_on=referred_on, created_by=user if getattr(user, "pk", None) else None,
+        referred_on=referred_on, created_by=user if getattr(user, "pk", None) else None, source=source,
     )
     if need is not None and need.status == NeedStatus.OPEN:
         need.status = NeedStatus.REFERRED
@@ -395,7 +396,8 @@ def create_referral(user, recipient: Recipient, *, reason: str, referred_on: dat
     services.add_to_timeline(recipient, "referral", _("Referred to %(target)s: %(reason)s") % {
         "target": referral.target, "reason": referral.reason}, actor=user, link=link)
     audit.record("recipient.referral_create", obj=referral, actor=user, region_code=recipient.region_id,
-                 detail={"recipient": recipient.pk, "resource": getattr(resource, "pk", None), "need": getattr(need, "pk", None)})
+                 detail={"recipient": recipient.pk, "resource": getattr(resource, "pk", None), "need": getattr(need, "pk", None),
+                         **({"source": f"{source._meta.label_lower}:{source.pk}"} if source is not None else {})})
     return referral
 
 
