@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shegong.casework.models import CASEWORK_ROLES
 from shegong.recipients.models import RECIPIENT_ROLES, RESOURCE_ROLES
 
 from .scoping import assignments_of
@@ -18,6 +19,11 @@ NAVIGATION = [
     ("recipients:resource_list", _("Resources"), set(RESOURCE_ROLES["view"])),
     ("recipients:recipient_list", _("Recipients"), set(RECIPIENT_ROLES["view"])),
     ("policies:in_force", _("Policy"), None),
+    ("casework:catalogue", _("Service catalogue"), set(CASEWORK_ROLES["view"])),
+    ("casework:visit_due", _("Home visits"), set(CASEWORK_ROLES["view"])),
+    ("casework:case_list", _("Cases"), set(CASEWORK_ROLES["view"])),
+    ("casework:group_list", _("Groups"), set(CASEWORK_ROLES["view"])),
+    ("casework:activity_list", _("Activities"), set(CASEWORK_ROLES["view"])),
     ("regions:browse", _("Regions"), None),
     ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),
     ("core:audit_list", _("Audit log"), {"bureau", "admin", "township_officer"}),

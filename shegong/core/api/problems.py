@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from shegong.core.concurrency import EditConflict
+
 TITLES = {
     400: _("The request is not valid"),
     401: _("Not signed in"),
@@ -16,12 +18,20 @@ TITLES = {
     405: _("Method not allowed"),
     406: _("Not acceptable"),
     415: _("Unsupported media type"),
+    409: _("Edit conflict"),
     429: _("Too many requests"),
 }
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "conflict"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, EditConflict):  # someone saved in between: nothing was written
+        exc = Conflict(" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )

@@ -39,6 +39,10 @@ def test_main_pages_speak_chinese(who, people, regions, client_for):
             "/contracts/", "/contracts/new/", "/workforce/workers/", "/workforce/workers/new/", "/workforce/sessions/",
             "/workforce/volunteers/", "/workforce/wages/", "/policies/", f"/policies/?region={regions['county'].code}"]
     urls += recipients_pages(people, regions)
+    urls += group_activity_pages(people, regions)
+    urls += catalogue_attachment_pages(people, regions)
+    urls += case_pages(people, regions)
+    urls += visit_pages(people, regions)
     for url in urls:
         response = client.get(url)
         if response.status_code in (200, 404):
@@ -71,6 +75,82 @@ def recipients_pages(people, regions):
               f"/recipients/duplicates/{DuplicateCandidate.objects.first().pk}/",
               f"/recipients/imports/{imports.ImportBatch.objects.first().pk}/"]
     return pages
+
+
+def group_activity_pages(people, regions):
+    """The group and activity pages (casework), over one group with a session and one activity."""
+    from datetime import date
+
+    from shegong.casework import models as cw
+    from shegong.casework.tests.factories import make_activity, make_group
+    from shegong.recipients.tests.factories import make_recipient, village_of
+
+    village = village_of(regions["township_a"])
+    group = cw.Group.objects.filter(name="语言检查小组").first() or make_group(village, people["worker_a"], name="语言检查小组")
+    if not group.sessions.exists():
+        member = cw.GroupMember.objects.create(group=group, recipient=make_recipient(village, "语言检查"), joined_on=date(2025, 4, 1))
+        session = cw.GroupSession.objects.create(group=group, number=1, held_on=date(2025, 4, 8), topic="相识")
+        cw.SessionAttendance.objects.create(session=session, member=member, present=True)
+    session = group.sessions.first()
+    activity = cw.Activity.objects.filter(title="语言检查活动").first() or make_activity(village, people["worker_a"], title="语言检查活动")
+    return ["/casework/groups/", "/casework/groups/new/", f"/casework/groups/{group.pk}/", f"/casework/groups/{group.pk}/edit/",
+            f"/casework/groups/{group.pk}/sessions/new/", f"/casework/sessions/{session.pk}/",
+            f"/casework/sessions/{session.pk}/edit/", "/casework/activities/", "/casework/activities/new/",
+            f"/casework/activities/{activity.pk}/", f"/casework/activities/{activity.pk}/edit/"]
+
+
+def catalogue_attachment_pages(people, regions):
+    """The service catalogue, its editor, and a visit's referral form (casework)."""
+    from shegong.casework import services_catalogue
+    from shegong.casework.tests.factories import make_visit
+    from shegong.policies.models import PolicyProfile
+    from shegong.recipients.tests.factories import make_recipient, village_of
+
+    profile = PolicyProfile.objects.filter(region=regions["county"]).first() or PolicyProfile.objects.create(
+        name="语言检查规则", region=regions["county"])
+    services_catalogue.apply_catalogue_preset(None, profile, "haicheng")
+    village = village_of(regions["township_a"])
+    visit = make_visit(make_recipient(village, "转介检查"), people["worker_a"])
+    return [f"/casework/catalogue/?region={village}", f"/casework/catalogue/?region={village}&retired=1",
+            f"/casework/catalogue/profiles/{profile.pk}/", f"/casework/refer/visit/{visit.pk}/"]
+
+
+def visit_pages(people, regions):
+    """The home visit pages (casework): list, due, plans, form, a visit and its edit, the outbox."""
+    from datetime import date
+
+    from shegong.casework.models import PlannedVisit, PlanReason
+    from shegong.casework.tests.factories import make_visit
+    from shegong.recipients.tests.factories import make_recipient, village_of
+
+    person = make_recipient(village_of(regions["township_a"]), "走访检查", status="in_service")
+    visit = make_visit(person, people["worker_a"], on=date(2025, 3, 1), risks=["income_lost"], follow_ups=["open_case"])
+    PlannedVisit.objects.create(region_id=person.region_id, recipient=person, reason=PlanReason.LEVEL,
+                                due_on=date(2025, 3, 31), assigned_to=people["worker_a"])
+    return ["/casework/visits/", "/casework/visits/?worker=", "/casework/visits/due/", "/casework/visits/plans/",
+            f"/casework/visits/new/?recipient={person.pk}", "/casework/visits/new/?q=走访",
+            f"/casework/visits/{visit.pk}/", f"/casework/visits/{visit.pk}/edit/", "/casework/outbox/",
+            f"/recipients/{person.pk}/"]
+
+
+def case_pages(people, regions):
+    """The case pages (casework): a case in plan review with a note, its actions, the approvals."""
+    from datetime import date
+
+    from shegong.casework import services_cases
+    from shegong.casework.tests.factories import make_case
+    from shegong.recipients.tests import factories as rf
+
+    person = rf.make_recipient(rf.village_of(regions["township_a"]), "个案对象")
+    case = make_case(person, people["worker_a"], supervisor=people["supervisor"], opened_on=date(2025, 3, 1))
+    services_cases.record_assessment(people["worker_a"], case, assessment="独居")
+    services_cases.submit_plan(people["worker_a"], case, goals="目标", actions="行动", timetable="三个月", review_on=date(2025, 6, 1))
+    services_cases.add_note(people["worker_a"], case, text="机密")
+    approval = services_cases.pending_approval(case)
+    return ["/casework/cases/", "/casework/cases/new/", "/casework/cases/new/?q=个案", f"/casework/cases/new/?recipient={person.pk}",
+            f"/casework/cases/{case.pk}/", f"/casework/cases/{case.pk}/edit/", f"/casework/cases/{case.pk}/records/new/",
+            f"/casework/cases/{case.pk}/closure/", f"/casework/cases/{case.pk}/transfer/", "/casework/approvals/",
+            f"/casework/approvals/{approval.pk}/"]
 
 
 def test_anonymous_pages_speak_chinese(db):

@@ -204,6 +204,14 @@ PUBLIC_URLS = {
     "recipients:recipient_create": "a form; its village and household choices are checked in recipients/tests",
     "recipients:import_upload": "an upload form; its township choices and create_batch's check are tested in recipients/tests/test_imports_pages.py",
     "recipients:import_template": "an empty workbook of column headers",
+    "casework:group_create": "a form; its place, leader and item choices are checked in casework/tests/test_groups_pages.py",
+    "casework:activity_create": "a form; its place, volunteer and item choices are checked in casework/tests/test_activities_pages.py",
+    "casework:case_create": "a form; its person and visit come from visible_to (404 otherwise), checked in casework/tests/test_cases_pages.py",
+    "casework:catalogue": "the service catalogue in force at a place: a public rule, like policies:in_force",
+    "casework:visit_create": "a form; its person comes from visible_to(CHANGE) (404 otherwise) and the name search is scoped, checked in casework/tests/test_visits.py",
+    "casework:plan_run": "POST only; plans the caller's own stations (station leads), checked in casework/tests/test_visits.py",
+    "casework:outbox": "a static page the browser fills from its own storage (forms kept on the device)",
+    "v1:catalogue-list": "the service catalogue in force at a place (public rule); POST checks the profile's CHANGE scope (casework/tests/test_catalogue.py)",
 }
 
 # URLs that serve or change personal data: how to aim each at an object in township B.
@@ -324,6 +332,74 @@ OBJECT_URLS = {
     "v1:recipient-attachments": ("rc:Recipient", None),
     "v1:attachment-detail": ("rc:Attachment", None),
     "v1:attachment-file": ("rc:Attachment", None),
+    # Groups and activities (casework/views_groups.py, views_activities.py, api_groups.py, api_activities.py)
+    "casework:group_list": (None, "MARK-B-GROUP"),
+    "casework:person_search": (None, "乙某某"),
+    "casework:group_detail": ("cw:Group", None),
+    "casework:group_edit": ("cw:Group", None),
+    "casework:group_member_add": ("cw:Group", None),
+    "casework:group_member_leave": ("cw:Group", None),
+    "casework:session_create": ("cw:Group", None),
+    "casework:session_detail": ("cw:GroupSession", None),
+    "casework:session_edit": ("cw:GroupSession", None),
+    "casework:activity_list": (None, "MARK-B-ACTIVITY"),
+    "casework:activity_detail": ("cw:Activity", None),
+    "casework:activity_edit": ("cw:Activity", None),
+    "casework:activity_delete": ("cw:Activity", None),
+    "v1:group-list": (None, "MARK-B-GROUP"),
+    "v1:group-detail": ("cw:Group", None),
+    "v1:group-validity": ("cw:Group", None),
+    "v1:group-members": ("cw:Group", None),
+    "v1:group-leave": ("cw:Group", None),
+    "v1:group-sessions": ("cw:Group", None),
+    "v1:group-session-detail": ("cw:GroupSession", None),
+    "v1:activity-list": (None, "MARK-B-ACTIVITY"),
+    "v1:activity-detail": ("cw:Activity", None),
+    # Cases (casework/views_cases.py, api_cases.py)
+    "casework:case_list": (None, "乙某某"),
+    **{f"casework:{n}": ("cw:Case", None) for n in (
+        "case_detail", "case_edit", "case_assess", "case_plan", "case_record", "case_review", "case_continue",
+        "case_closure", "case_reopen", "case_note", "case_transfer", "case_assign")},
+    "casework:approval_list": (None, "乙某某"),
+    "casework:approval_decide": ("cw:Approval", None),
+    "v1:case-list": (None, "乙某某"),
+    **{f"v1:case-{n}": ("cw:Case", None) for n in (
+        "detail", "assess", "submit-plan", "review", "continue", "submit-closure", "reopen", "transfer", "assign",
+        "records", "notes")},
+    "v1:case-plan-list": (None, "MARK-B"),
+    "v1:case-plan-detail": ("cw:CasePlan", None),
+    "v1:case-approval-list": (None, "-2025-T"),
+    "v1:case-approval-detail": ("cw:Approval", None),
+    "v1:case-approval-decide": ("cw:Approval", None),
+    # Catalogue, attachments, referrals from records (casework/views_catalogue.py, views_attachments.py,
+    # views_referrals.py, api_catalogue.py, api_attachments.py). "owner": the URL takes owner_kind/owner_pk.
+    "casework:catalogue_edit": ("policy_b", None),
+    "casework:attachment_upload": ("cw:Visit", "owner"),
+    "casework:attachment_file": ("cw:Attachment", None),
+    "casework:attachment_thumb": ("cw:Attachment", None),
+    "casework:attachment_remove": ("cw:Attachment", None),
+    "casework:refer": ("cw:Visit", "owner"),
+    "v1:catalogue-domain-list": (None, "社会救助"),
+    "v1:catalogue-domain-detail": ("cw:ServiceDomain", None),
+    "v1:catalogue-item-list": (None, "低保对象走访"),
+    "v1:catalogue-item-detail": ("cw:ServiceItem", None),
+    "v1:cw-attachment-list": (None, "image/png"),
+    "v1:cw-attachment-detail": ("cw:Attachment", None),
+    "v1:cw-attachment-file": ("cw:Attachment", None),
+    "v1:cw-attachment-thumbnail": ("cw:Attachment", None),
+    "v1:cw-referral-list": (None, "MARK-B-REFERRAL"),
+    # Home visits and plans (casework/views_visits.py, api_visits.py)
+    "casework:visit_list": (None, "乙某某"),
+    "casework:visit_due": (None, "乙某某"),
+    "casework:plan_list": (None, "乙某某"),
+    "casework:visit_detail": ("cw:Visit", None),
+    "casework:visit_edit": ("cw:Visit", None),
+    "casework:plan_assign": ("cw:PlannedVisit", None),
+    "v1:visit-list": (None, "乙某某"),
+    "v1:visit-detail": ("cw:Visit", None),
+    "v1:planned-visit-list": (None, "乙某某"),
+    "v1:planned-visit-detail": ("cw:PlannedVisit", None),
+    "v1:planned-visit-assign": ("cw:PlannedVisit", None),
 }
 
 
@@ -369,12 +445,36 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs["pk"] = _wf(world, None, target[3:]).pk
     elif target and target.startswith("rc:"):  # a recipients model in township B (see _rc)
         kwargs["pk"] = _rc(world, None, target[3:]).pk
+    elif target and target.startswith("cw:"):  # a casework model in township B (see _cw)
+        kwargs["pk"] = _cw(world, None, target[3:]).pk
     if target is None and name.startswith(("recipients:", "v1:recipient", "v1:household", "v1:resource", "v1:referral", "v1:assessment", "v1:need", "v1:duplicate", "v1:import")):
         for what in ("DuplicateCandidate", "Resource", "ImportBatch", "Referral", "Attachment"):
             _rc(world, None, what)  # rows the list must not show: 乙某某, 乙户主, MARK-B-RESOURCE, b.xlsx
     if target is None and name.startswith(("workforce:", "v1:worker", "v1:session", "v1:volunteer", "v1:wage")):
         for what in ("worker_b", "session_b", "volunteer_b", "wage_b"):
             _wf(world, None, what)  # rows the list must not show
+    if target is None and name.startswith(("casework:group", "casework:activit", "casework:person", "v1:group", "v1:activit")):
+        for what in ("Group", "Activity"):
+            _cw(world, None, what)  # rows the list must not show: MARK-B-GROUP, MARK-B-ACTIVITY (and 乙某某)
+    if target is None and name.startswith(("casework:case", "casework:approval", "v1:case")):
+        for what in ("CasePlan", "Approval"):
+            _cw(world, None, what)  # rows the list must not show: 乙某某, MARK-B, a case number
+    if target is None and name.startswith(("casework:visit", "casework:plan", "v1:visit", "v1:planned-visit")):
+        for what in ("Visit", "PlannedVisit"):
+            _cw(world, None, what)  # rows the lists must not show: 乙某某
+    if target is None and name.startswith(("v1:catalogue-", "v1:cw-")):
+        _cw(world, None, "ServiceItem")  # rows the lists must not show: 社会救助, 低保对象走访
+        _cw(world, None, "Attachment")  # image/png
+        from shegong.recipients.models import Referral
+
+        visit_b = _cw(world, None, "Visit")
+        Referral.objects.create(recipient=visit_b.recipient, agency="镇卫生院", reason="MARK-B-REFERRAL",
+                                referred_on="2025-03-02", source=visit_b)
+    if marker == "owner":  # a record of township B, addressed by kind and id
+        from shegong.casework.attachments import KIND_OF_MODEL
+
+        model = apps.get_model("casework", target[3:])
+        kwargs = {"owner_kind": KIND_OF_MODEL[model], "owner_pk": kwargs["pk"]}
     if target is None and name.startswith(("contracts:", "v1:contract")):
         _contract_b(world, None)  # a row the list must not show
     if marker == "assignment":

@@ -124,10 +124,10 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
+        from shegong.casework import demo as casework_demo
         from shegong.contracts import demo as contracts_demo
         from shegong.policies.models import PolicyProfile
         from shegong.policies.services import preset_apply, profile_create, version_add
-        from shegong.casework import demo as casework_demo
         from shegong.recipients import demo as recipients_demo
         from shegong.stations.models import EightHaves, Evidence, Station
         from shegong.workforce import demo as workforce_demo
