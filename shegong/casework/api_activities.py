@@ -17,13 +17,12 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework import status as http
 from rest_framework.response import Response
 
-from shegong.core.concurrency import EditConflict
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 from shegong.workforce.models import Volunteer
 
 from . import services_activities as svc
-from .api_groups import conflict, items_by_pk, refuse_invalid, user_by_pk
+from .api_groups import items_by_pk, refuse_invalid, user_by_pk
 from .models import Activity, ActivityKind
 
 
@@ -147,10 +146,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = refuse_invalid(ActivityWriteSerializer, request.data)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})
-        try:
-            svc.activity_update(actor=request.user, activity=activity, version=data["version"], **self._fields(data))
-        except EditConflict as exc:
-            return conflict(request, exc)
+        svc.activity_update(actor=request.user, activity=activity, version=data["version"], **self._fields(data))
         return self._answer(activity)
 
     @extend_schema(responses={204: None})

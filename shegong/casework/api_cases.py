@@ -19,7 +19,6 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shegong.core.concurrency import EditConflict
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 
@@ -223,13 +222,6 @@ def _valid(serializer_class, data, **kwargs) -> dict:
     return dict(payload.validated_data)
 
 
-def _conflict(request, exc: EditConflict) -> Response:
-    return Response(
-        {"type": "about:blank", "title": _("Edit conflict"), "status": 409, "detail": " ".join(exc.messages),
-         "instance": request.path},
-        status=http.HTTP_409_CONFLICT, content_type="application/problem+json",
-    )
-
 
 def _people(ids: dict, region_code: str, pick) -> dict:
     """Resolve user ids among ``pick(region_code)`` (workers / supervisors of the place)."""
@@ -318,19 +310,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = _valid(CaseUpdateSerializer, request.data)
         version = data.pop("version")
         items = _items(data.pop("items")) if "items" in data else None
-        try:
-            svc.update_case(request.user, case, expected_version=version, items=items, **data)
-        except EditConflict as exc:
-            return _conflict(request, exc)
+        svc.update_case(request.user, case, expected_version=version, items=items, **data)
         return Response(self._fresh(case))
 
     def _act(self, request, serializer_class, call):
         case = self.get_object()
         data = _valid(serializer_class, request.data) if serializer_class else {}
-        try:
-            call(case, data)
-        except EditConflict as exc:
-            return _conflict(request, exc)
+        call(case, data)
         return Response(self._fresh(case))
 
     @extend_schema(request=AssessSerializer, responses={200: CaseSerializer, 409: CONFLICT})

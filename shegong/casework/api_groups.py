@@ -16,21 +16,11 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shegong.core.concurrency import EditConflict
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 
 from . import services_groups as svc
 from .models import Group, GroupMember, GroupSession, GroupStatus, ServiceItem, SessionAttendance
-
-
-def conflict(request, exc: EditConflict) -> Response:
-    """409 problem details: the record changed since the caller read it; nothing was written."""
-    return Response(
-        {"type": "about:blank", "title": _("Edit conflict"), "status": 409, "detail": " ".join(exc.messages),
-         "instance": request.path},
-        status=http.HTTP_409_CONFLICT, content_type="application/problem+json",
-    )
 
 
 def refuse_invalid(serializer_class, data, **kwargs) -> dict:
@@ -224,13 +214,10 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = refuse_invalid(GroupWriteSerializer, request.data)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})
-        try:
-            svc.group_update(
-                actor=request.user, group=group, version=data["version"], status=data.get("status") or group.status,
-                **self._fields(data),
-            )
-        except EditConflict as exc:
-            return conflict(request, exc)
+        svc.group_update(
+            actor=request.user, group=group, version=data["version"], status=data.get("status") or group.status,
+            **self._fields(data),
+        )
         return self._answer(group)
 
     @extend_schema(responses=GroupValiditySerializer)
@@ -302,10 +289,7 @@ class GroupSessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         version = data.pop("version", None)
         if version is None:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})
-        try:
-            svc.session_update(actor=request.user, session=session, version=version, **data)
-        except EditConflict as exc:
-            return conflict(request, exc)
+        svc.session_update(actor=request.user, session=session, version=version, **data)
         return Response(GroupSessionSerializer(self.get_queryset().get(pk=session.pk)).data)
 
 

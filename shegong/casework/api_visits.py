@@ -19,8 +19,6 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shegong.core.api.problems import TITLES
-from shegong.core.concurrency import EditConflict
 from shegong.core.scoping import CHANGE
 from shegong.recipients.models import Household, Recipient
 from shegong.recipients.serializers import NamedChoiceField
@@ -101,11 +99,6 @@ class VisitApiFilter(django_filters.FilterSet):
         fields = ["recipient", "household", "worker", "outcome", "date_from", "date_to", "region"]
 
 
-def _conflict(request, exc: EditConflict) -> Response:
-    body = {"type": "about:blank", "title": str(TITLES.get(409, _("Edit conflict"))), "status": 409,
-            "detail": " ".join(exc.messages), "instance": request.path}
-    return Response(body, status=http.HTTP_409_CONFLICT, content_type="application/problem+json")
-
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Home visits (入户走访) within the caller's jurisdiction, newest first."""
@@ -182,10 +175,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 raise serializers.ValidationError({key: [_("This cannot be changed.")]})
         if "workers" in data:
             data["workers"] = self._workers(data["workers"])
-        try:
-            services_visits.update_visit(request.user, visit, version, **data)
-        except EditConflict as exc:
-            return _conflict(request, exc)
+        services_visits.update_visit(request.user, visit, version, **data)
         return Response(self._fresh(visit))
 
 

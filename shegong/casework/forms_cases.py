@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shegong.core.concurrency import VersionedFormMixin
 
@@ -36,6 +37,8 @@ class ItemsField(forms.ModelMultipleChoiceField):
         super().__init__(queryset=items_for(region_code), required=False, widget=forms.CheckboxSelectMultiple,
                          label=kwargs.pop("label", _("Services (服务清单)")), **kwargs)
         self.choices = grouped_choices(region_code)
+        if not self.choices:
+            self.help_text = _("No service catalogue is set for this place: ask the bureau to set one.")
 
 
 # --- Lists ---------------------------------------------------------------------------------
@@ -60,14 +63,14 @@ class CaseFilterForm(forms.Form):
 
 
 class CaseCreateForm(forms.Form):
-    source = forms.ChoiceField(label=_("Source"), choices=CaseSource.choices, widget=forms.RadioSelect(attrs=PILLS))
+    source = forms.ChoiceField(label=pgettext_lazy("case", "Source"), choices=CaseSource.choices, widget=forms.RadioSelect(attrs=PILLS))
     source_detail = forms.CharField(label=_("Referred by"), max_length=200, required=False,
                                     help_text=_("For a referral: the agency or person who referred."))
     problem = _text(_("Presenting problem"), rows=5)
     worker = PersonChoiceField(label=_("Social worker"), queryset=None, required=False, empty_label=_("Choose a social worker"))
     supervisor = PersonChoiceField(label=_("Supervisor"), queryset=None, required=False, empty_label=_("No supervisor yet"),
                                    help_text=_("Plans and closures are approved by this supervisor."))
-    opened_on = forms.DateField(label=_("Opened on"), widget=DATE)
+    opened_on = forms.DateField(label=pgettext_lazy("case", "Opened on"), widget=DATE)
 
     def __init__(self, *args, recipient, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -233,7 +233,7 @@ class PlannedVisit(models.Model):
         "recipients.Recipient", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="planned_visits"
     )
     reason = models.CharField(_("reason"), max_length=10, choices=PlanReason.choices)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("planned visit", "due on"))
     assigned_to = _user_fk(_("assigned to"))
     status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.OPEN)
     visit = models.ForeignKey(
@@ -306,13 +306,13 @@ class Case(models.Model):
     )
     worker = _user_fk(_("case worker"), related_name="cases_worked")
     supervisor = _user_fk(_("supervisor"), related_name="cases_supervised")
-    source = models.CharField(_("source"), max_length=20, choices=CaseSource.choices)
+    source = models.CharField(pgettext_lazy("case", "source"), max_length=20, choices=CaseSource.choices)
     source_detail = models.CharField(_("referred by"), max_length=200, blank=True)
     source_visit = models.ForeignKey(
         Visit, verbose_name=_("from visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     stage = models.CharField(_("stage"), max_length=20, choices=CaseStage.choices, default=CaseStage.INTAKE, editable=False)
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(pgettext_lazy("case", "opened on"))
     problem = models.TextField(_("presenting problem"))
     assessment = models.TextField(_("assessment"), blank=True)
     review_summary = models.TextField(_("review"), blank=True)
@@ -331,7 +331,7 @@ class Case(models.Model):
 
     class Meta:
         verbose_name = _("case")
-        verbose_name_plural = _("cases")
+        verbose_name_plural = pgettext_lazy("casework", "cases")
         ordering = ["-opened_on", "-pk"]
         indexes = [
             models.Index(fields=["region", "stage"], name="case_region_stage"),
@@ -481,10 +481,10 @@ class StageChange(models.Model):
     """Every move of a case between stages, who made it and why."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="stage_changes")
-    old_stage = models.CharField(_("from"), max_length=20, choices=CaseStage.choices, blank=True)
-    new_stage = models.CharField(_("to"), max_length=20, choices=CaseStage.choices)
+    old_stage = models.CharField(pgettext_lazy("stage change", "from"), max_length=20, choices=CaseStage.choices, blank=True)
+    new_stage = models.CharField(pgettext_lazy("stage change", "to"), max_length=20, choices=CaseStage.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    changed_by = _user_fk(_("by"))
+    changed_by = _user_fk(pgettext_lazy("changed by", "by"))
     changed_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -508,10 +508,10 @@ class CaseTransfer(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="transfers")
     from_worker = _user_fk(_("from worker"))
     to_worker = _user_fk(_("to worker"))
-    from_region = models.ForeignKey("regions.Region", verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
-    to_region = models.ForeignKey("regions.Region", verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    from_region = models.ForeignKey("regions.Region", verbose_name=pgettext_lazy("transfer", "from"), on_delete=models.PROTECT, related_name="+")
+    to_region = models.ForeignKey("regions.Region", verbose_name=pgettext_lazy("transfer", "to"), on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=300)
-    transferred_by = _user_fk(_("by"))
+    transferred_by = _user_fk(pgettext_lazy("changed by", "by"))
     transferred_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -559,7 +559,7 @@ class Group(models.Model):
 
     class Meta:
         verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        verbose_name_plural = pgettext_lazy("casework", "groups")
         ordering = ["-starts_on", "-pk"]
         indexes = [models.Index(fields=["region", "starts_on"], name="group_region_start")]
 
@@ -605,7 +605,7 @@ class GroupSession(models.Model):
     """One meeting of a group, with its record and attendance."""
 
     group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="sessions")
-    number = models.PositiveSmallIntegerField(_("session"))
+    number = models.PositiveSmallIntegerField(pgettext_lazy("group session", "session"))
     held_on = models.DateField(_("held on"))
     topic = models.CharField(_("topic"), max_length=200)
     record = models.TextField(_("session record"), blank=True)
@@ -631,7 +631,7 @@ class GroupSession(models.Model):
 
 
 class SessionAttendance(models.Model):
-    session = models.ForeignKey(GroupSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendance")
+    session = models.ForeignKey(GroupSession, verbose_name=pgettext_lazy("group session", "session"), on_delete=models.CASCADE, related_name="attendance")
     member = models.ForeignKey(GroupMember, verbose_name=_("member"), on_delete=models.CASCADE, related_name="attendance")
     present = models.BooleanField(_("present"), default=False)
 
@@ -684,8 +684,8 @@ class Activity(models.Model):
     scope = ScopeRule(region="region__code", roles=CASEWORK_ROLES)
 
     class Meta:
-        verbose_name = _("activity")
-        verbose_name_plural = _("activities")
+        verbose_name = pgettext_lazy("community activity", "activity")
+        verbose_name_plural = pgettext_lazy("community activity", "activities")
         ordering = ["-held_on", "-pk"]
         indexes = [models.Index(fields=["region", "kind", "held_on"], name="activity_region_kind_date")]
 
@@ -697,7 +697,7 @@ class Activity(models.Model):
 
 
 class ActivityParticipant(models.Model):
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="named")
+    activity = models.ForeignKey(Activity, verbose_name=pgettext_lazy("community activity", "activity"), on_delete=models.CASCADE, related_name="named")
     recipient = models.ForeignKey("recipients.Recipient", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+")
 
     objects = ScopedManager()
@@ -718,7 +718,7 @@ class ActivityParticipant(models.Model):
 class ActivityVolunteer(models.Model):
     """A volunteer who served at an activity, and for how long (also written to the volunteer's hours)."""
 
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="volunteers")
+    activity = models.ForeignKey(Activity, verbose_name=pgettext_lazy("community activity", "activity"), on_delete=models.CASCADE, related_name="volunteers")
     volunteer = models.ForeignKey("workforce.Volunteer", verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="+")
     hours = models.DecimalField(
         _("hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(24)]

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shegong.core import audit
 from shegong.core.concurrency import save_versioned
@@ -415,7 +416,7 @@ def validity(group: Group, *, policy: ResolvedPolicy | None = None) -> GroupVali
     rate = (Decimal(presences) / Decimal(expected)) if expected else None
 
     checks = [
-        _check_count(policy, "group_min_members", _("Members"), len(counted),
+        _check_count(policy, "group_min_members", pgettext("group", "Members"), len(counted),
                      lambda n, need, profile: _("only %(n)s members; the profile %(profile)s requires at least %(need)s")
                      % {"n": n, "need": need, "profile": profile}),
         _check_count(policy, "group_min_sessions", _("Sessions"), len(sessions),

@@ -12,7 +12,7 @@ from datetime import date
 from itertools import batched
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -466,7 +466,7 @@ def merge(user, candidate: DuplicateCandidate, survivor: Recipient) -> Recipient
         from django.apps import apps
 
         for model, field in TIMELINE_OWNERS:
-            apps.get_model(model).objects.filter(**{field: absorbed}).update(**{field: survivor})
+            _move_rows(apps.get_model(model), field, absorbed, survivor)
         candidate.status, candidate.decided_by, candidate.decided_at = DuplicateStatus.MERGED, user, timezone.now()
         candidate.save(update_fields=["status", "decided_by", "decided_at"])
         DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN).filter(Q(first=absorbed) | Q(second=absorbed)).update(
@@ -485,3 +485,25 @@ def village_sound_keys(village: str, name: str) -> list[tuple]:
 # Other apps' models that point at a recipient (``("app.Model", "fk_field")``) register here so a
 # merge moves their rows too (casework's visits, cases, group memberships …).
 TIMELINE_OWNERS: list[tuple[str, str]] = []
+
+
+def _move_rows(model, field: str, absorbed: Recipient, survivor: Recipient) -> None:
+    """Point ``model``'s rows from the absorbed file to the survivor. Where a unique constraint
+    allows only one row per person (both were members of the same group, both had an open visit
+    plan), the survivor's row already says it: the absorbed file's duplicate is dropped."""
+    rows = model._base_manager.filter(**{field: absorbed})
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", ())
+        if field not in fields or not isinstance(constraint, models.UniqueConstraint):
+            continue
+        others = [f for f in fields if f != field]
+        taken = model._base_manager.filter(**{field: survivor})
+        if constraint.condition is not None:
+            taken = taken.filter(constraint.condition)
+        keys = set(taken.values_list(*others)) if others else ({()} if taken.exists() else set())
+        if not keys:
+            continue
+        clashing = rows.filter(constraint.condition) if constraint.condition is not None else rows
+        drop = [pk for pk, *values in clashing.values_list("pk", *others) if tuple(values) in keys]
+        model._base_manager.filter(pk__in=drop).delete()
+    rows.update(**{field: survivor})
