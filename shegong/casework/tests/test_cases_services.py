@@ -255,7 +255,7 @@ def test_a_supervisor_who_is_not_the_cases_cannot_approve(case, people, make_use
     assert svc.pending_approval(case).status == ApprovalStatus.PENDING
 
 
-def test_plan_needs_a_supervisor_on_the_case(people, person):
+def test_plan_needs_a_supervisor_on_the_case(people, person, english):
     case = make_case(person, people["worker_a"], supervisor=None, stage=CaseStage.ASSESSMENT)
     with pytest.raises(ValidationError, match="supervisor"):
         svc.submit_plan(people["worker_a"], case, review_on=TODAY, **PLAN)
