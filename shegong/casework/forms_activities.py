@@ -29,6 +29,13 @@ from .models import CASEWORK_ROLES, Activity, ActivityKind
 from .services_activities import MAX_VOLUNTEER_HOURS, volunteers_for
 
 
+class TopicChoiceField(ItemChoiceField):
+    """Catalogue items as chips under their domain's heading (so the label is the item alone)."""
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class ActivityForm(forms.ModelForm):
     """A new community activity or policy publicity event."""
 
@@ -39,7 +46,7 @@ class ActivityForm(forms.ModelForm):
     place_region = PlaceChoiceField(
         label=_("Township or village"), queryset=None, to_field_name="code", empty_label=_("Choose a place"),
     )
-    items = ItemChoiceField(
+    items = TopicChoiceField(
         label=_("Topic (服务清单)"), queryset=None,
         error_messages={"required": _("Choose at least one topic from the service catalogue.")},
     )
@@ -59,6 +66,15 @@ class ActivityForm(forms.ModelForm):
         model = Activity
         fields = ["kind", "held_on", "title", "place", "items", "participant_count", "description", "organiser"]
         widgets = {"held_on": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+
+    @property
+    def item_groups(self) -> list[tuple[str, bool, list]]:
+        """The topic chips grouped by catalogue domain: ``(domain, has a ticked chip, chips)``."""
+        chips = {str(chip.data["value"]): chip for chip in self["items"]}
+        groups: dict[str, list] = {}
+        for item in self.fields["items"].queryset:
+            groups.setdefault(item.domain.name, []).append(chips[str(item.pk)])
+        return [(domain, any(c.data["selected"] for c in entries), entries) for domain, entries in groups.items()]
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

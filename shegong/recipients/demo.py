@@ -115,7 +115,11 @@ def _person(household, region_code, name, birth, sex, relation, cats, rng, used,
     person.self_care = SelfCare.FULL if age < 70 else rng.choice([SelfCare.FULL, SelfCare.PARTIAL, SelfCare.NONE])
     person.status = rng.choices([Status.IN_SERVICE, Status.NEW, Status.CLOSED], [75, 20, 5])[0]
     person.save()
-    started = today - timedelta(days=rng.randint(430, 1200))
+    days = rng.randint(430, 1200)
+    if person.status == Status.NEW:  # registered lately, not yet taken into service
+        days = 3 + days % 57
+    started = today - timedelta(days=days)
+    Recipient.objects.filter(pk=person.pk).update(created_at=_at(started))
     CategoryMembership.objects.bulk_create(
         [CategoryMembership(recipient=person, category=c, started_on=started, source="演示数据") for c in cats]
     )

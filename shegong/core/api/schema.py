@@ -16,7 +16,8 @@ PROBLEM = {
 
 
 def add_problem_responses(result, generator, request, public):
-    """Add 400/401/403/404/405 problem answers to every operation of the schema."""
+    """Add 400/401/403/404/405 problem answers to every operation of the schema, and 415 to every
+    operation that takes a body (a body of another type, or a multipart body that cannot be parsed)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
     ref = {"$ref": "#/components/schemas/Problem"}
     answer = {"content": {"application/problem+json": {"schema": ref}}}
@@ -32,4 +33,6 @@ def add_problem_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code, text in descriptions.items():
                 responses.setdefault(code, {"description": text, **answer})
+            if "requestBody" in operation:
+                responses.setdefault("415", {"description": "Unsupported media type, or a body that cannot be read", **answer})
     return result
