@@ -25,7 +25,8 @@ from rest_framework.reverse import reverse
 from shegong.core import audit
 from shegong.core.api.pagination import Cursor
 from shegong.core.scoping import CHANGE
-from shegong.recipients.models import NeedItem, Recipient, Referral, Resource
+from shegong.recipients.api import referral_targets
+from shegong.recipients.models import Referral
 from shegong.recipients.serializers import NamedChoiceField, ReferralSerializer
 
 from . import attachments, referrals
@@ -214,18 +215,7 @@ class CaseworkReferralViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         owner = attachments.owner_for(user, data["owner_kind"], data["owner_id"], CHANGE)
         if owner is None:
             raise Http404
-        recipient = Recipient.objects.visible_to(user).filter(pk=data["recipient"]).first()
-        if recipient is None:
-            raise serializers.ValidationError({"recipient": [_("Unknown person.")]})
-        resource = need = None
-        if data["resource"]:
-            resource = Resource.objects.visible_to(user).filter(pk=data["resource"]).first()
-            if resource is None:
-                raise serializers.ValidationError({"resource": [_("Unknown resource.")]})
-        if data["need"]:
-            need = NeedItem.objects.visible_to(user).filter(pk=data["need"]).first()
-            if need is None:
-                raise serializers.ValidationError({"need": [_("Unknown need.")]})
+        recipient, resource, need = referral_targets(user, data)
         referral = referrals.refer_from(
             owner, user=user, recipient=recipient, resource=resource, agency=data["agency"], need=need,
             reason=data["reason"], referred_on=data["referred_on"] or timezone.localdate(),

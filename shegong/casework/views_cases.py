@@ -21,11 +21,13 @@ from django.utils.translation import gettext_lazy
 from shegong.core.concurrency import EditConflict
 from shegong.core.flow import attach_errors
 from shegong.core.lists import page_of
+from shegong.core.scoping import assignments_of
 from shegong.recipients.models import Recipient
 
 from . import forms_cases as forms
 from . import services_cases as svc
 from .models import (
+    CASEWORK_ROLES,
     OPEN_STAGES,
     Approval,
     ApprovalStatus,
@@ -76,6 +78,7 @@ def case_list(request):
     return render(request, "casework/case_list.html", {
         "filter": form, "page": page, "query": query, "awaiting": awaiting,
         "stages": svc.PROGRESS,
+        "may_open": any(a.role in CASEWORK_ROLES["change"] for a in assignments_of(request.user)),
     })
 
 

@@ -480,6 +480,24 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ResourceSerializer(self.get_queryset().get(pk=resource.pk)).data)
 
 
+def referral_targets(user, data) -> tuple:
+    """The person, resource and need a referral request names, each read through ``visible_to``;
+    an id outside the caller's reach is refused like an unknown one."""
+    recipient = Recipient.objects.visible_to(user).filter(pk=data["recipient"]).first()
+    if recipient is None:
+        raise serializers.ValidationError({"recipient": [_("Unknown person.")]})
+    resource = need = None
+    if data["resource"]:
+        resource = Resource.objects.visible_to(user).filter(pk=data["resource"]).first()
+        if resource is None:
+            raise serializers.ValidationError({"resource": [_("Unknown resource.")]})
+    if data["need"]:
+        need = NeedItem.objects.visible_to(user).filter(pk=data["need"]).first()
+        if need is None:
+            raise serializers.ValidationError({"need": [_("Unknown need.")]})
+    return recipient, resource, need
+
+
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Referrals and resource links (资源链接 / 转介) made for recipients within reach."""
 
@@ -494,18 +512,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         user = request.user
         data = _refuse_invalid(ReferralCreateSerializer, request.data)
-        recipient = Recipient.objects.visible_to(user).filter(pk=data["recipient"]).first()
-        if recipient is None:
-            raise serializers.ValidationError({"recipient": [_("Unknown person.")]})
-        resource = need = None
-        if data["resource"]:
-            resource = Resource.objects.visible_to(user).filter(pk=data["resource"]).first()
-            if resource is None:
-                raise serializers.ValidationError({"resource": [_("Unknown resource.")]})
-        if data["need"]:
-            need = NeedItem.objects.visible_to(user).filter(pk=data["need"]).first()
-            if need is None:
-                raise serializers.ValidationError({"need": [_("Unknown need.")]})
+        recipient, resource, need = referral_targets(user, data)
         referral = services_needs.create_referral(
             user, recipient, reason=data["reason"], referred_on=data["referred_on"] or timezone.localdate(),
             resource=resource, agency=data["agency"], need=need,
