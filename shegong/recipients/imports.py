@@ -980,7 +980,7 @@ def _as_date(value) -> date | None:
 # --- Writing rows fast --------------------------------------------------------------------
 
 
-class _Table:
+class BulkTable:
     """Rows of one model written in bulk: COPY on PostgreSQL, executemany elsewhere (SQLite).
 
     Values are given as a dict per row; fields not given take their default (prepared once),
@@ -1041,7 +1041,7 @@ class _Table:
         return len(rows)
 
 
-def _reserve_ids(model, count: int, state: dict) -> list[int]:
+def reserve_ids(model, count: int, state: dict) -> list[int]:
     """Primary keys for ``count`` new rows, known before writing them (their categories, status
     and timeline rows point at them). PostgreSQL: from the table's sequence. SQLite: after the
     highest id ever used — the import's transaction holds the write lock, so nobody else takes one."""
@@ -1171,11 +1171,11 @@ class _Run:
         self.labels: dict[str, str] = {}
         self.link = reverse("recipients:import_detail", args=[batch.pk]) if batch.pk else ""
         if write:
-            self.recipients = _Table(Recipient, with_pk=True, now=self.now)
-            self.memberships = _Table(CategoryMembership, with_pk=False, now=self.now)
-            self.status_rows = _Table(StatusChange, with_pk=False, now=self.now)
-            self.timeline = _Table(TimelineEntry, with_pk=False, now=self.now)
-            self.new_households = _Table(Household, with_pk=True, now=self.now)
+            self.recipients = BulkTable(Recipient, with_pk=True, now=self.now)
+            self.memberships = BulkTable(CategoryMembership, with_pk=False, now=self.now)
+            self.status_rows = BulkTable(StatusChange, with_pk=False, now=self.now)
+            self.timeline = BulkTable(TimelineEntry, with_pk=False, now=self.now)
+            self.new_households = BulkTable(Household, with_pk=True, now=self.now)
             self.household_ids: dict = {}
 
     # -- the pass --
@@ -1429,7 +1429,7 @@ class _Run:
             raise _RegistryChanged
         self._create_households(rows)
         new = [r for r in rows if r.existing is None]
-        ids = _reserve_ids(Recipient, len(new), self.id_state)
+        ids = reserve_ids(Recipient, len(new), self.id_state)
         self.duplicates.ignore.update(ids)
         for row, pk in zip(new, ids, strict=True):
             self._add_recipient(row, pk)
@@ -1449,7 +1449,7 @@ class _Run:
             if plan is not None and plan.pk is None and not plan.created:
                 plan.created = True
                 plans.append((row, plan))
-        for (row, plan), pk in zip(plans, _reserve_ids(Household, len(plans), self.household_ids), strict=True):
+        for (row, plan), pk in zip(plans, reserve_ids(Household, len(plans), self.household_ids), strict=True):
             plan.pk, plan.village, plan.head_name = pk, row.village, row.head_name
         self.written["households_created"] += len(plans)
 

@@ -388,14 +388,14 @@ class TestCommit:
         rows = wb.family() + [wb.person("甲", date(1950, 3, 4), 1, categories="低保、残疾人", relation="", head="")]
         batch = checked(officer, wb.xlsx(rows))
         before = counts()
-        flush = imports._Table.flush
+        flush = imports.BulkTable.flush
 
         def failing(self):
             if self.model is TimelineEntry:
                 raise RuntimeError("disk full")
             return flush(self)
 
-        monkeypatch.setattr(imports._Table, "flush", failing)
+        monkeypatch.setattr(imports.BulkTable, "flush", failing)
         with pytest.raises(RuntimeError):
             imports.commit(officer, batch)
         assert counts() == before
@@ -403,7 +403,7 @@ class TestCommit:
         batch.refresh_from_db()
         assert batch.state == "validated" and "nothing was written" in batch.message
         assert not AuditEntry.objects.filter(action="recipient.import_commit").exists()
-        monkeypatch.setattr(imports._Table, "flush", flush)
+        monkeypatch.setattr(imports.BulkTable, "flush", flush)
         written = imports.commit(officer, batch)
         assert written["created"] == 3 and written["updated"] == 1
         assert Recipient.objects.count() == before["Recipient"] + 3
