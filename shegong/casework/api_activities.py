@@ -17,12 +17,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework import status as http
 from rest_framework.response import Response
 
+from shegong.core.api.validation import validated
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 from shegong.workforce.models import Volunteer
 
 from . import services_activities as svc
-from .api_groups import items_by_pk, refuse_invalid, user_by_pk
+from .api_groups import user_by_pk
+from .catalogue import items_by_pk
 from .models import Activity, ActivityKind
 
 
@@ -128,7 +130,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         """Record an activity. With a ``client_uuid`` already used, the first record is returned
         (200) and nothing is written again."""
-        data = refuse_invalid(ActivityWriteSerializer, request.data)
+        data = validated(ActivityWriteSerializer, request.data)
         found = svc.existing_for(request.user, data.get("client_uuid"))
         if found is not None:
             return self._answer(found)
@@ -143,7 +145,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def update(self, request, pk=None):
         """Change an activity; ``version`` must be the one read (409 when someone saved in between)."""
         activity = self.get_object()
-        data = refuse_invalid(ActivityWriteSerializer, request.data)
+        data = validated(ActivityWriteSerializer, request.data)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})
         svc.activity_update(actor=request.user, activity=activity, version=data["version"], **self._fields(data))

@@ -24,6 +24,7 @@ from rest_framework.reverse import reverse
 
 from shegong.core import audit
 from shegong.core.api.pagination import Cursor
+from shegong.core.api.validation import validated
 from shegong.core.scoping import CHANGE
 from shegong.recipients.api import referral_targets
 from shegong.recipients.models import Referral
@@ -39,11 +40,6 @@ def _owner_kind_field(**kwargs):
     return NamedChoiceField("CaseworkRecordKindEnum", OWNER_KIND_CHOICES, **kwargs)
 
 
-def _valid(serializer_class, data) -> dict:
-    payload = serializer_class(data=data)
-    payload.is_valid(raise_exception=True)
-    return dict(payload.validated_data)
-
 
 class RecordQuerySerializer(serializers.Serializer):
     owner_kind = _owner_kind_field(required=False)
@@ -52,7 +48,7 @@ class RecordQuerySerializer(serializers.Serializer):
 
 def _owner_filter(request, queryset, type_field: str, id_field: str):
     """Narrow ``queryset`` to one record when ``owner_kind`` and ``owner_id`` are given."""
-    query = _valid(RecordQuerySerializer, request.query_params)
+    query = validated(RecordQuerySerializer, request.query_params)
     if "owner_kind" in query:
         from django.contrib.contenttypes.models import ContentType
 
@@ -135,7 +131,7 @@ class CaseworkAttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
                    responses={201: CaseworkAttachmentSerializer})
     def create(self, request):
         """Add a file to a record you may change (the same checks as the page)."""
-        data = _valid(CaseworkAttachmentUploadSerializer, request.data)
+        data = validated(CaseworkAttachmentUploadSerializer, request.data)
         owner = attachments.owner_for(request.user, data["owner_kind"], data["owner_id"])
         if owner is None:
             raise Http404
@@ -211,7 +207,7 @@ class CaseworkReferralViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         """Refer a person of a record to a resource of their township or to another agency."""
         user = request.user
-        data = _valid(RecordReferralCreateSerializer, request.data)
+        data = validated(RecordReferralCreateSerializer, request.data)
         owner = attachments.owner_for(user, data["owner_kind"], data["owner_id"], CHANGE)
         if owner is None:
             raise Http404

@@ -19,10 +19,12 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shegong.core.api.validation import validated
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 
 from . import services_cases as svc
+from .catalogue import items_by_pk
 from .models import (
     Approval,
     ApprovalStatus,
@@ -34,7 +36,6 @@ from .models import (
     CaseStage,
     ClosureReason,
     ContactKind,
-    ServiceItem,
     Visit,
 )
 
@@ -216,11 +217,6 @@ class AssignSerializer(serializers.Serializer):
 # --- Helpers -------------------------------------------------------------------------------
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    payload = serializer_class(data=data, **kwargs)
-    payload.is_valid(raise_exception=True)
-    return dict(payload.validated_data)
-
 
 
 def _people(ids: dict, region_code: str, pick) -> dict:
@@ -236,14 +232,6 @@ def _people(ids: dict, region_code: str, pick) -> dict:
         out[field] = found
     return out
 
-
-def _items(pks) -> list:
-    if not pks:
-        return []
-    found = list(ServiceItem.objects.filter(pk__in=pks))
-    if len(found) != len(set(pks)):
-        raise serializers.ValidationError({"items": [_("Unknown service.")]})
-    return found
 
 
 class CaseApiFilter(django_filters.FilterSet):
@@ -286,7 +274,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request):
         """Open a case (接案) for a person you serve; ``source_visit`` must be a visit about them."""
         user = request.user
-        data = _valid(CaseCreateSerializer, request.data)
+        data = validated(CaseCreateSerializer, request.data)
         recipient = Recipient.objects.visible_to(user).filter(pk=data["recipient"], merged_into__isnull=True).first()
         if recipient is None:
             raise serializers.ValidationError({"recipient": [_("Unknown recipient.")]})
@@ -299,7 +287,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         people |= _people({"supervisor": data["supervisor"]}, recipient.region_id, svc.supervisors_for)
         case = svc.open_case(
             user, recipient, source=data["source"], source_detail=data["source_detail"], source_visit=visit,
-            problem=data["problem"], items=_items(data["items"]), opened_on=data["opened_on"], **people,
+            problem=data["problem"], items=items_by_pk(data["items"]), opened_on=data["opened_on"], **people,
         )
         return Response(self._fresh(case), status=http.HTTP_201_CREATED)
 
@@ -307,15 +295,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def partial_update(self, request, pk=None):
         """Change the case's texts; ``version`` must be the one you read (else 409, nothing written)."""
         case = self.get_object()
-        data = _valid(CaseUpdateSerializer, request.data)
+        data = validated(CaseUpdateSerializer, request.data)
         version = data.pop("version")
-        items = _items(data.pop("items")) if "items" in data else None
+        items = items_by_pk(data.pop("items")) if "items" in data else None
         svc.update_case(request.user, case, expected_version=version, items=items, **data)
         return Response(self._fresh(case))
 
     def _act(self, request, serializer_class, call):
         case = self.get_object()
-        data = _valid(serializer_class, request.data) if serializer_class else {}
+        data = validated(serializer_class, request.data) if serializer_class else {}
         call(case, data)
         return Response(self._fresh(case))
 
@@ -368,7 +356,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Hand the case to another worker of the station, or move it with the person to another
         township of the county (``to_township`` + ``to_village``)."""
         case = self.get_object()
-        data = _valid(TransferSerializer, request.data)
+        data = validated(TransferSerializer, request.data)
         to_worker = None
         if data["to_worker"]:
             from shegong.accounts.models import User
@@ -385,7 +373,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def assign(self, request, pk=None):
         """The station lead names the case's worker and/or supervisor."""
         case = self.get_object()
-        data = _valid(AssignSerializer, request.data)
+        data = validated(AssignSerializer, request.data)
         people = _people({"worker": data["worker"]}, case.region_id, svc.workers_for)
         people |= _people({"supervisor": data["supervisor"]}, case.region_id, svc.supervisors_for)
         svc.assign(request.user, case, reason=data["reason"], **people)
@@ -398,9 +386,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def records(self, request, pk=None):
         case = self.get_object()
         if request.method == "POST":
-            data = _valid(RecordCreateSerializer, request.data)
+            data = validated(RecordCreateSerializer, request.data)
             record = svc.add_record(request.user, case, occurred_on=data["occurred_on"], contact=data["contact"],
-                                    content=data["content"], items=_items(data["items"]))
+                                    content=data["content"], items=items_by_pk(data["items"]))
             return Response(RecordSerializer(record).data, status=http.HTTP_201_CREATED)
         rows = CaseRecord.objects.visible_to(request.user).filter(case=case).select_related("written_by").prefetch_related("items")
         return Response(RecordSerializer(rows.order_by("-occurred_on", "-pk"), many=True).data)
@@ -415,7 +403,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if not svc.may_read_notes(request.user, case):
             raise Http404
         if request.method == "POST":
-            data = _valid(NoteSerializer, request.data)
+            data = validated(NoteSerializer, request.data)
             note = svc.add_note(request.user, case, text=data["text"])
             return Response({"id": note.pk, "text": data["text"], "written_by": _Person(note.written_by).data if note.written_by else None,
                              "written_at": serializers.DateTimeField().to_representation(note.written_at)},
@@ -480,7 +468,7 @@ class ApprovalViewSet(viewsets.ReadOnlyModelViewSet):
     def decide(self, request, pk=None):
         """Only the case's own supervisor decides; returning needs comments."""
         approval = self.get_object()
-        data = _valid(DecisionSerializer, request.data)
+        data = validated(DecisionSerializer, request.data)
         svc.decide(request.user, approval, approve=data["decision"] == "approve", comment=data["comment"])
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 

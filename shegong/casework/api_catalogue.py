@@ -17,6 +17,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework import status as http
 from rest_framework.response import Response
 
+from shegong.core.api.validation import validated
 from shegong.core.scoping import CHANGE
 from shegong.policies.models import PolicyProfile
 from shegong.recipients.serializers import NamedChoiceField
@@ -69,11 +70,6 @@ class PresetAppliedSerializer(serializers.Serializer):
     items = serializers.IntegerField(help_text="Items added.")
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    payload = serializer_class(data=data, **kwargs)
-    payload.is_valid(raise_exception=True)
-    return dict(payload.validated_data)
-
 
 def _editable_profile(user, pk) -> PolicyProfile:
     profile = PolicyProfile.objects.visible_to(user, CHANGE).filter(pk=pk).first()
@@ -97,7 +93,7 @@ class CatalogueViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[CatalogueQuerySerializer], responses=CatalogueSerializer)
     def list(self, request):
         """The catalogue in force at ``region``, with the profile it comes from (any signed-in caller)."""
-        query = _valid(CatalogueQuerySerializer, request.query_params)
+        query = validated(CatalogueQuerySerializer, request.query_params)
         profile, domains = catalogue_in_force(query["region"], active_only=not query["retired"])
         return Response(CatalogueSerializer({
             "region": query["region"], "profile": profile.pk if profile else None,
@@ -108,7 +104,7 @@ class CatalogueViewSet(viewsets.ViewSet):
     @extend_schema(request=PresetApplySerializer, responses={201: PresetAppliedSerializer})
     def create(self, request):
         """Add a preset's domains and items missing from a profile's catalogue (bureau, administrator)."""
-        data = _valid(PresetApplySerializer, request.data)
+        data = validated(PresetApplySerializer, request.data)
         profile = _editable_profile(request.user, data["profile"])
         added = services_catalogue.apply_catalogue_preset(request.user, profile, data["preset"])
         return Response(PresetAppliedSerializer(added).data, status=http.HTTP_201_CREATED)
@@ -162,7 +158,7 @@ class DomainViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=DomainSerializer, responses={201: DomainSerializer})
     def create(self, request):
-        data = _valid(DomainSerializer, request.data)
+        data = validated(DomainSerializer, request.data)
         profile = _editable_profile(request.user, data["profile"].pk)
         domain = services_catalogue.domain_add(actor=request.user, profile=profile, code=data["code"], name=data["name"],
                                                kind=data.get("kind", ""))
@@ -171,7 +167,7 @@ class DomainViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=DomainUpdateSerializer, responses=DomainSerializer)
     def partial_update(self, request, pk=None):
         domain = self.get_object()
-        data = _valid(DomainUpdateSerializer, request.data)
+        data = validated(DomainUpdateSerializer, request.data)
         if "name" in data or "kind" in data:
             services_catalogue.domain_update(actor=request.user, domain=domain, name=data.get("name"), kind=data.get("kind"))
         if "move" in data:
@@ -192,7 +188,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=ItemSerializer, responses={201: ItemSerializer})
     def create(self, request):
-        data = _valid(ItemSerializer, request.data)
+        data = validated(ItemSerializer, request.data)
         domain = ServiceDomain.objects.visible_to(request.user, CHANGE).filter(pk=data["domain"].pk).first()
         if domain is None:
             raise serializers.ValidationError({"domain": [_("Unknown domain.")]})
@@ -203,7 +199,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=ItemUpdateSerializer, responses=ItemSerializer)
     def partial_update(self, request, pk=None):
         item = self.get_object()
-        data = _valid(ItemUpdateSerializer, request.data)
+        data = validated(ItemUpdateSerializer, request.data)
         if "name" in data or "description" in data:
             services_catalogue.item_update(actor=request.user, item=item, name=data.get("name"), description=data.get("description"))
         if "active" in data:

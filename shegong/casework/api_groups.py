@@ -16,26 +16,13 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shegong.core.api.validation import validated
 from shegong.recipients.models import Recipient
 from shegong.recipients.serializers import NamedChoiceField
 
 from . import services_groups as svc
-from .models import Group, GroupMember, GroupSession, GroupStatus, ServiceItem, SessionAttendance
-
-
-def refuse_invalid(serializer_class, data, **kwargs) -> dict:
-    payload = serializer_class(data=data, **kwargs)
-    payload.is_valid(raise_exception=True)
-    return dict(payload.validated_data)
-
-
-def items_by_pk(pks) -> list:
-    """Catalogue items named by id (the service checks that they belong to the place)."""
-    pks = list(dict.fromkeys(pks or []))
-    found = list(ServiceItem.objects.filter(pk__in=pks))
-    if len(found) != len(pks):
-        raise serializers.ValidationError({"items": [_("Unknown catalogue item.")]})
-    return found
+from .catalogue import items_by_pk
+from .models import Group, GroupMember, GroupSession, GroupStatus, SessionAttendance
 
 
 def user_by_pk(pk, field: str):
@@ -199,7 +186,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=GroupWriteSerializer, responses={201: GroupSerializer})
     def create(self, request):
         """Start a group at a township or village within your reach."""
-        data = refuse_invalid(GroupWriteSerializer, request.data)
+        data = validated(GroupWriteSerializer, request.data)
         if not data.get("region"):
             raise serializers.ValidationError({"region": [_("Give the township or village of the group.")]})
         group = svc.group_create(
@@ -211,7 +198,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def update(self, request, pk=None):
         """Change a group; ``version`` must be the one read (409 when someone saved in between)."""
         group = self.get_object()
-        data = refuse_invalid(GroupWriteSerializer, request.data)
+        data = validated(GroupWriteSerializer, request.data)
         if "version" not in data:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})
         svc.group_update(
@@ -233,7 +220,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The members (GET), or a new one (POST): a recipient within reach, or a resident named only here."""
         group = self.get_object()
         if request.method == "POST":
-            data = refuse_invalid(GroupMemberAddSerializer, request.data)
+            data = validated(GroupMemberAddSerializer, request.data)
             recipient = None
             if data.get("recipient"):
                 recipient = Recipient.objects.visible_to(request.user).filter(pk=data["recipient"]).first()
@@ -249,7 +236,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def leave(self, request, pk=None):
         """Record that a member left (the member and their attendance stay on record)."""
         group = self.get_object()
-        data = refuse_invalid(GroupLeaveSerializer, request.data)
+        data = validated(GroupLeaveSerializer, request.data)
         member = group.members.filter(pk=data["member"]).select_related("recipient").first()
         if member is None:
             raise serializers.ValidationError({"member": [_("Not a member of this group.")]})
@@ -263,7 +250,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The sessions with their attendance (GET), or the next session (POST, numbered by the server)."""
         group = self.get_object()
         if request.method == "POST":
-            data = refuse_invalid(GroupSessionWriteSerializer, request.data)
+            data = validated(GroupSessionWriteSerializer, request.data)
             data.pop("version", None)
             session = svc.session_add(actor=request.user, group=group, **data)
             fresh = GroupSession.objects.prefetch_related(_sessions_prefetch()).get(pk=session.pk)
@@ -285,7 +272,7 @@ class GroupSessionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def update(self, request, pk=None):
         """Change the record and attendance; ``version`` must be the one read (409 otherwise)."""
         session = self.get_object()
-        data = refuse_invalid(GroupSessionWriteSerializer, request.data)
+        data = validated(GroupSessionWriteSerializer, request.data)
         version = data.pop("version", None)
         if version is None:
             raise serializers.ValidationError({"version": [_("Give the version you read.")]})

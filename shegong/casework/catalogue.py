@@ -6,7 +6,9 @@ scope (bureau, administrator).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from shegong.regions.models import ancestor_codes
 
@@ -84,3 +86,29 @@ def catalogue_in_force(region_code: str, *, active_only: bool = True):
         .prefetch_related(Prefetch("items", queryset=items))
     )
     return profile, domains
+
+
+def items_by_pk(pks) -> list:
+    """Catalogue items named by id (an API body); an unknown id is refused. Whether they belong to
+    the place is :func:`check_items`'s question."""
+    pks = list(dict.fromkeys(pks or []))
+    found = list(ServiceItem.objects.filter(pk__in=pks))
+    if len(found) != len(pks):
+        raise ValidationError({"items": [_("Unknown catalogue item.")]})
+    return found
+
+
+def check_items(region_code: str, items) -> list[int]:
+    """The ids of ``items`` (items or ids, repeats dropped), each checked to belong to the catalogue
+    in force at ``region_code``; refuses naming those that do not."""
+    items = list(dict.fromkeys(items or ()))
+    pks = [getattr(item, "pk", item) for item in items]
+    if not pks:
+        return []
+    allowed = set(items_for(region_code).filter(pk__in=pks).values_list("pk", flat=True))
+    foreign = [str(item) for item, pk in zip(items, pks, strict=True) if pk not in allowed]
+    if foreign:
+        raise ValidationError(
+            {"items": _("Not in the service catalogue of this place: %(items)s.") % {"items": "、".join(foreign)}}
+        )
+    return pks

@@ -30,8 +30,9 @@ from shegong.recipients.services import add_to_timeline
 from shegong.workforce.models import Volunteer, VolunteerService
 from shegong.workforce.services import volunteer_service_add
 
+from .catalogue import check_items
 from .models import Activity, ActivityKind, ActivityParticipant, ActivityVolunteer
-from .services_groups import TOWNSHIP_LENGTH, check_items, moment_of, policies_for, workers_at
+from .services_groups import TOWNSHIP_LENGTH, moment_of, policies_for, workers_at
 
 # The profile parameter holding the yearly target of each kind.
 TARGET_KEYS = {ActivityKind.ACTIVITY: "activities_per_year", ActivityKind.PUBLICITY: "publicity_per_year"}

@@ -37,7 +37,7 @@ from shegong.recipients import services as recipient_services
 from shegong.recipients.models import Recipient, Status
 from shegong.regions.models import ancestor_codes
 
-from .catalogue import items_for
+from .catalogue import check_items
 from .models import (
     APPROVER_ROLES,
     LEAD_ROLES,
@@ -298,15 +298,6 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
-def _items(region_code: str, items) -> list:
-    items = list(items or [])
-    if not items:
-        return []
-    allowed = set(items_for(region_code).values_list("pk", flat=True))
-    if any(getattr(i, "pk", i) not in allowed for i in items):
-        raise ValidationError({"items": _("Choose services of the catalogue in force here.")})
-    return items
-
 
 def _summary(template: str, case: Case, **extra) -> str:
     return template % {"number": case.number, **extra}
@@ -364,7 +355,7 @@ def open_case(user, recipient: Recipient, *, source: str, problem: str, source_d
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        items = _items(recipient.region_id, items)
+        items = check_items(recipient.region_id, items)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     opened_on = opened_on or timezone.localdate()
@@ -531,7 +522,7 @@ def add_record(user, case: Case, *, occurred_on: date, content: str, contact: st
     if contact not in ContactKind.values:
         errors["contact"] = _("Choose how the contact was made.")
     try:
-        items = _items(case.region_id, items)
+        items = check_items(case.region_id, items)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -626,7 +617,7 @@ def update_case(user, case: Case, *, expected_version: int, items=None, **fields
     if "problem" in fields and not (fields["problem"] or "").strip():
         raise ValidationError({"problem": _("Describe the presenting problem.")})
     if items is not None:
-        items = _items(case.region_id, items)
+        items = check_items(case.region_id, items)
     changed = []
     for name, value in fields.items():
         value = (value or "").strip()

@@ -30,7 +30,7 @@ from shegong.recipients.models import Recipient
 from shegong.recipients.services import add_to_timeline
 from shegong.regions.models import ancestor_codes
 
-from .catalogue import items_for
+from .catalogue import check_items
 from .models import CASEWORK_ROLES, Group, GroupMember, GroupSession, GroupStatus, SessionAttendance
 
 TOWNSHIP_LENGTH = 9
@@ -53,15 +53,6 @@ def workers_at(region_code: str):
         .order_by("name", "username")
     )
 
-
-def check_items(region_code: str, items: Iterable) -> list:
-    """The catalogue items, each checked to belong to the catalogue in force at ``region_code``."""
-    items = list(items)
-    allowed = set(items_for(region_code).values_list("pk", flat=True))
-    foreign = [str(item) for item in items if item.pk not in allowed]
-    if foreign:
-        raise ValidationError({"items": _("Not in the service catalogue of this place: %(items)s.") % {"items": "、".join(foreign)}})
-    return items
 
 
 def _check_place(actor, region_code: str) -> None:
@@ -112,7 +103,7 @@ def group_create(
     group.full_clean()
     group.save()
     group.items.set(items)
-    audit.record("casework.group_create", obj=group, actor=actor, detail={"name": name, "items": [i.pk for i in items]})
+    audit.record("casework.group_create", obj=group, actor=actor, detail={"name": name, "items": items})
     return group
 
 

@@ -24,7 +24,7 @@ from shegong.recipients.services import add_to_timeline
 from shegong.regions.models import ancestor_codes
 
 from . import catalogue, planning
-from .models import LEAD_ROLES, Condition, FollowUp, PlannedVisit, PlanStatus, Risk, ServiceItem, Visit, VisitOutcome
+from .models import LEAD_ROLES, Condition, FollowUp, PlannedVisit, PlanStatus, Risk, Visit, VisitOutcome
 
 # Roles of the people who go on a visit.
 VISITING_ROLES = ("worker", "station_lead")
@@ -142,12 +142,11 @@ def _check_workers(workers, region_code: str, errors: dict) -> list:
 
 
 def _check_items(items, region_code: str, errors: dict) -> list:
-    items = list(dict.fromkeys(items or ()))
-    pks = [i.pk if isinstance(i, ServiceItem) else int(i) for i in items]
-    allowed = set(catalogue.items_for(region_code).filter(pk__in=pks).values_list("pk", flat=True))
-    if any(pk not in allowed for pk in pks):
-        errors["items"] = _("Choose services of the catalogue in force here.")
-    return pks
+    try:
+        return catalogue.check_items(region_code, items)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return []
 
 
 def _timeline_at(day: date):

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from shegong.core import audit
 from shegong.core.api.pagination import Cursor
+from shegong.core.api.validation import validated
 
 from . import idnumber, imports, pinyin, services, services_needs, services_registry
 from .models import (
@@ -219,11 +220,6 @@ class AttachmentCursor(Cursor):
     ordering = ("-uploaded_at", "-id")
 
 
-def _refuse_invalid(serializer_class, data, **kwargs):
-    payload = serializer_class(data=data, **kwargs)
-    payload.is_valid(raise_exception=True)
-    return dict(payload.validated_data)
-
 
 # --- Recipients -----------------------------------------------------------------------------
 
@@ -259,7 +255,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def create(self, request):
         """Register a person. The ID and phone numbers come in clear in the body; the answer
         holds only their masked forms."""
-        data = _refuse_invalid(RecipientWriteSerializer, request.data, context={"request": request})
+        data = validated(RecipientWriteSerializer, request.data, context={"request": request})
         recipient = services_registry.register_person(request.user, **data)
         return Response(self._fresh(recipient), status=http.HTTP_201_CREATED)
 
@@ -267,7 +263,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def partial_update(self, request, pk=None):
         """Change a person's file; ``categories`` (when given) becomes the set held from today."""
         recipient = self.get_live_object()
-        data = _refuse_invalid(RecipientWriteSerializer, request.data, partial=True, context={"request": request})
+        data = validated(RecipientWriteSerializer, request.data, partial=True, context={"request": request})
         household = data.pop("household", recipient.household)
         recipient = services_registry.update_person(request.user, recipient, household=household, **data)
         return Response(self._fresh(recipient))
@@ -278,7 +274,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """The full ID or phone number, for roles that serve the person (others get a 403); every
         reading, and every refusal, is recorded in the audit log."""
         recipient = self.get_object()
-        field = _refuse_invalid(UnmaskSerializer, request.data)["field"]
+        field = validated(UnmaskSerializer, request.data)["field"]
         return Response({"value": services.reveal(request.user, recipient, field)})
 
     @extend_schema(request=IdSearchSerializer, responses=RecipientSerializer(many=True))
@@ -286,7 +282,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def search(self, request):
         """Find a person by exact ID number within your jurisdiction (the number travels in the
         body, never in the address; each search is audited)."""
-        raw = _refuse_invalid(IdSearchSerializer, request.data)["id_number"]
+        raw = validated(IdSearchSerializer, request.data)["id_number"]
         try:
             found = services.find_by_id_number(request.user, raw)
         except idnumber.InvalidIdNumber as exc:
@@ -299,7 +295,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def change_status(self, request, pk=None):
         """Move the file to another status (closing it needs a reason)."""
         recipient = self.get_live_object()
-        data = _refuse_invalid(StatusChangeRequestSerializer, request.data)
+        data = validated(StatusChangeRequestSerializer, request.data)
         services.change_status(request.user, recipient, data["status"], reason=data["reason"], on=data["on"])
         return Response(self._fresh(recipient))
 
@@ -338,7 +334,7 @@ class RecipientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         context = {"request": request}
         if request.method == "POST":
             recipient = self.get_live_object()
-            data = _refuse_invalid(AttachmentUploadSerializer, request.data)
+            data = validated(AttachmentUploadSerializer, request.data)
             attachment = services_registry.attachment_add(request.user, recipient, title=data["title"], file=data["file"])
             fresh = _attachments_of(request.user).get(pk=attachment.pk)
             return Response(AttachmentSerializer(fresh, context=context).data, status=http.HTTP_201_CREATED)
@@ -418,7 +414,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Record a household's assessment: its summary and the needs found (each optionally
         about one member of the household)."""
         user = request.user
-        data = _refuse_invalid(AssessmentCreateSerializer, request.data)
+        data = validated(AssessmentCreateSerializer, request.data)
         household = Household.objects.visible_to(user).filter(pk=data["household"]).first()
         if household is None:
             raise serializers.ValidationError({"household": [_("Unknown household.")]})
@@ -465,7 +461,7 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=ResourceSerializer, responses={201: ResourceSerializer})
     def create(self, request):
-        data = _refuse_invalid(ResourceSerializer, request.data)
+        data = validated(ResourceSerializer, request.data)
         resource = services_needs.create_resource(
             request.user, region_code=data.pop("region_id"), checked_on=data.pop("checked_on", None), **data
         )
@@ -474,7 +470,7 @@ class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=ResourceSerializer, responses=ResourceSerializer)
     def partial_update(self, request, pk=None):
         resource = self.get_object()
-        data = _refuse_invalid(ResourceSerializer, request.data, partial=True)
+        data = validated(ResourceSerializer, request.data, partial=True)
         data.pop("checked_on", None)  # the check date is today's, set by the service
         services_needs.update_resource(request.user, resource, region_code=data.pop("region_id", None), **data)
         return Response(ResourceSerializer(self.get_queryset().get(pk=resource.pk)).data)
@@ -511,7 +507,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
     def create(self, request):
         user = request.user
-        data = _refuse_invalid(ReferralCreateSerializer, request.data)
+        data = validated(ReferralCreateSerializer, request.data)
         recipient, resource, need = referral_targets(user, data)
         referral = services_needs.create_referral(
             user, recipient, reason=data["reason"], referred_on=data["referred_on"] or timezone.localdate(),
@@ -523,7 +519,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def partial_update(self, request, pk=None):
         """Record how the referral went; ``need_met`` with a completed referral marks its need met."""
         referral = self.get_object()
-        data = _refuse_invalid(ReferralUpdateSerializer, request.data)
+        data = validated(ReferralUpdateSerializer, request.data)
         services_needs.update_referral(
             request.user, referral, status=data.get("status") or referral.status,
             outcome=data["outcome"] if "outcome" in data else referral.outcome,
@@ -556,7 +552,7 @@ class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
     def merge(self, request, pk=None):
         """Merge the pair into the file named by ``keep``; the other file stays, marked as merged."""
         candidate = self.get_object()
-        keep = _refuse_invalid(MergeSerializer, request.data)["keep"]
+        keep = validated(MergeSerializer, request.data)["keep"]
         survivor = {candidate.first_id: candidate.first, candidate.second_id: candidate.second}.get(keep)
         if survivor is None:
             raise serializers.ValidationError({"keep": [_("The file kept must be one of the pair.")]})
@@ -606,7 +602,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportBatchDetailSerializer})
     def create(self, request):
         """Upload a list (multipart: ``file``, ``township``, ``kind``) and check it."""
-        data = _refuse_invalid(ImportUploadSerializer, request.data)
+        data = validated(ImportUploadSerializer, request.data)
         batch = imports.create_batch(request.user, data["file"], data["township"], kind=data["kind"])
         imports.schedule_check(batch)
         return self._answer(batch, http.HTTP_201_CREATED)
@@ -618,7 +614,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         background (``state`` is "committing" until done). ``confirm_gone``: people of the
         reconciliation's "gone" list whose categories are to be ended."""
         batch = self.get_object()
-        confirm_gone = _refuse_invalid(ImportCommitSerializer, request.data)["confirm_gone"]
+        confirm_gone = validated(ImportCommitSerializer, request.data)["confirm_gone"]
         imports.schedule_commit(request.user, batch, confirm_gone)
         return self._answer(batch)
 
