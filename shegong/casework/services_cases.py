@@ -32,10 +32,9 @@ from django.utils.translation import gettext_lazy
 
 from shegong.core import audit, crypto
 from shegong.core.concurrency import EditConflict, conflict_message
-from shegong.core.scoping import CHANGE, VIEW, assignments_of
+from shegong.core.scoping import CHANGE, VIEW, assignments_of, users_acting_at
 from shegong.recipients import services as recipient_services
 from shegong.recipients.models import Recipient, Status
-from shegong.regions.models import ancestor_codes
 
 from .catalogue import check_items
 from .models import (
@@ -186,13 +185,7 @@ def may_read_notes(user, case: Case) -> bool:
 
 def _users_with_role_over(role: str, region_code: str):
     """People holding ``role`` at ``region_code`` or above (the candidates for a case there)."""
-    from shegong.accounts.models import User
-
-    codes = [*ancestor_codes(region_code), region_code]
-    return (
-        User.objects.filter(is_active=True, role_assignments__role=role, role_assignments__region_id__in=codes)
-        .distinct().order_by("name", "username")
-    )
+    return users_acting_at({role}, region_code)
 
 
 def workers_for(region_code: str):

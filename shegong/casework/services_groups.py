@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -23,7 +22,7 @@ from django.utils.translation import pgettext
 
 from shegong.core import audit
 from shegong.core.concurrency import save_versioned
-from shegong.core.scoping import CHANGE, may_act_at
+from shegong.core.scoping import CHANGE, may_act_at, users_acting_at
 from shegong.policies.models import PolicyVersion
 from shegong.policies.selectors import ResolvedPolicy, _resolve
 from shegong.recipients.models import Recipient
@@ -42,17 +41,9 @@ LEADER_ROLES = tuple(sorted(CASEWORK_ROLES["change"]))
 
 
 def workers_at(region_code: str):
-    """Active users who work at the station of ``region_code`` (its township or a village of it):
-    the people who may lead a group or organise an activity there."""
-    township = region_code[:TOWNSHIP_LENGTH]
-    return (
-        get_user_model().objects.filter(
-            is_active=True, role_assignments__role__in=LEADER_ROLES, role_assignments__region__code__startswith=township,
-        )
-        .distinct()
-        .order_by("name", "username")
-    )
-
+    """Active users who work at the station of ``region_code``: the people who may lead a group or
+    organise an activity there."""
+    return users_acting_at(LEADER_ROLES, region_code)
 
 
 def _check_place(actor, region_code: str) -> None:

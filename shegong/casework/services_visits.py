@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,10 +17,9 @@ from django.utils.translation import gettext as _
 
 from shegong.core import audit
 from shegong.core.concurrency import save_versioned
-from shegong.core.scoping import CHANGE, ScopeRule, assignments_of, may_act_at
+from shegong.core.scoping import CHANGE, ScopeRule, assignments_of, may_act_at, users_acting_at
 from shegong.recipients.models import Household, Recipient
 from shegong.recipients.services import add_to_timeline
-from shegong.regions.models import ancestor_codes
 
 from . import catalogue, planning
 from .models import LEAD_ROLES, Condition, FollowUp, PlannedVisit, PlanStatus, Risk, Visit, VisitOutcome
@@ -37,12 +35,7 @@ EDITABLE_FIELDS = ("visited_on", "outcome", *CONDITION_FIELDS, *TEXT_FIELDS, "ri
 def visiting_workers(region_code: str):
     """Active users who may go on a visit at ``region_code``: workers and station leads whose
     assignment covers the place."""
-    codes = [*ancestor_codes(region_code), region_code]
-    return (
-        get_user_model().objects.filter(
-            is_active=True, role_assignments__role__in=VISITING_ROLES, role_assignments__region_id__in=codes,
-        ).distinct().order_by("name", "username")
-    )
+    return users_acting_at(VISITING_ROLES, region_code)
 
 
 def may_record_at(user, region_code: str) -> bool:

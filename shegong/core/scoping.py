@@ -129,6 +129,23 @@ def regions_within_reach(user, roles) -> models.QuerySet:
     return region_model.objects.none() if reach is None else region_model.objects.filter(reach)
 
 
+def users_acting_at(roles, region_code: str) -> models.QuerySet:
+    """Active users holding one of ``roles`` at ``region_code`` or at a place above it: the people
+    who may be named for work there (the worker of a visit or a case, a group's leader)."""
+    from django.contrib.auth import get_user_model
+
+    from shegong.regions.models import ancestor_codes
+
+    codes = [*ancestor_codes(region_code), region_code]
+    return (
+        get_user_model().objects.filter(
+            is_active=True, role_assignments__role__in=list(roles), role_assignments__region_id__in=codes
+        )
+        .distinct()
+        .order_by("name", "username")
+    )
+
+
 def restrict(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
     """Narrow ``queryset`` to the rows ``user`` may ``action``; deny by default."""
     model = queryset.model
