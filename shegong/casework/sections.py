@@ -1,15 +1,10 @@
-"""Sections this app adds to the recipient file (visits, cases, groups, activities)."""
+"""Sections this app adds to the recipient file (cases, visits); imported by the app's ready()."""
 
 from shegong.recipients.sections import RECIPIENT_FILE_SECTIONS
 
-from .views_cases import SECTION_TEMPLATE as _CASES_TEMPLATE
-from .views_cases import cases_section
+from . import views_cases, views_visits
 
-if (_CASES_TEMPLATE, cases_section) not in RECIPIENT_FILE_SECTIONS:
-    RECIPIENT_FILE_SECTIONS.append((_CASES_TEMPLATE, cases_section))
-
-from .views_visits import SECTION_TEMPLATE as _VISITS_TEMPLATE  # noqa: E402
-from .views_visits import visits_section  # noqa: E402
-
-if (_VISITS_TEMPLATE, visits_section) not in RECIPIENT_FILE_SECTIONS:
-    RECIPIENT_FILE_SECTIONS.append((_VISITS_TEMPLATE, visits_section))
+for section in ((views_cases.SECTION_TEMPLATE, views_cases.cases_section),
+                (views_visits.SECTION_TEMPLATE, views_visits.visits_section)):
+    if section not in RECIPIENT_FILE_SECTIONS:
+        RECIPIENT_FILE_SECTIONS.append(section)
