@@ -228,7 +228,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                     raise serializers.ValidationError({"recipient": [_("Unknown person.")]})
             member = svc.member_add(actor=request.user, group=group, joined_on=data["joined_on"], recipient=recipient, name=data["name"])
             return Response(GroupMemberSerializer(member).data, status=http.HTTP_201_CREATED)
-        rows = GroupMember.objects.filter(group=group).select_related("recipient").order_by("pk")
+        rows = GroupMember.objects.visible_to(request.user).filter(group=group).select_related("recipient").order_by("pk")
         return Response(GroupMemberSerializer(rows, many=True).data)
 
     @extend_schema(request=GroupLeaveSerializer, responses=GroupMemberSerializer)
@@ -255,7 +255,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             session = svc.session_add(actor=request.user, group=group, **data)
             fresh = GroupSession.objects.prefetch_related(_sessions_prefetch()).get(pk=session.pk)
             return Response(GroupSessionSerializer(fresh).data, status=http.HTTP_201_CREATED)
-        rows = GroupSession.objects.filter(group=group).prefetch_related(_sessions_prefetch()).order_by("number")
+        rows = GroupSession.objects.visible_to(request.user).filter(group=group).prefetch_related(_sessions_prefetch()).order_by("number")
         return Response(GroupSessionSerializer(rows, many=True).data)
 
 

@@ -136,7 +136,7 @@ def group_detail(request, pk):
     if group is None:
         raise Http404
     members = list(
-        GroupMember.objects.filter(group=group).select_related("recipient", "recipient__region").order_by("left_on", "pk")
+        GroupMember.objects.visible_to(request.user).filter(group=group).select_related("recipient", "recipient__region").order_by("left_on", "pk")
     )
     validity = svc.validity(group)
     sessions = list(group.sessions.all())
