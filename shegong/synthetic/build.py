@@ -11,8 +11,9 @@ clear values and blind indexes do not.
 Rows are written directly, without the permission-checking services, but with the conventions
 the services keep: a recipient, household and visit at the person's village; a case at the
 recipient's village, numbered ``<township>-<year>-<seq>``; values encrypted and indexed by
-``recipients.services.set_id_number`` / ``set_phone`` / ``set_name``. Not written: timeline
-entries and status changes (too many rows for what they add here), visit plans, attachments.
+``recipients.services.set_id_number`` / ``set_phone`` / ``set_name``; each person's timeline gets
+the lines the services would write (registered, each home visit, case opened, group joined), in
+Chinese, linked to their record. Not written: status changes, visit plans, attachments, audit rows.
 
 Generated data is recognised by its user accounts, named ``gen_<township>_w<n>`` (workers) and
 ``gen_<county>_supervisor``.
@@ -26,9 +27,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from stdnum.cn import uscc
 
 from shegong.accounts.models import RoleAssignment, User
@@ -61,6 +65,7 @@ from shegong.recipients.models import (
     Relation,
     SelfCare,
     Status,
+    TimelineEntry,
 )
 from shegong.regions.models import Level, Region
 from shegong.stations.models import Operator, Station
@@ -130,6 +135,21 @@ CONDITIONS, CONDITION_CUM = tuple(Condition.values[:3]), (50, 90, 100)  # good, 
 RISKS = tuple(Risk.values)
 STAGE_PATH = (CaseStage.INTAKE, CaseStage.ASSESSMENT, CaseStage.PLAN_REVIEW, CaseStage.INTERVENTION,
               CaseStage.REVIEW, CaseStage.CLOSURE_REVIEW, CaseStage.CLOSED)
+
+
+def timeline_lines() -> SimpleNamespace:
+    """The timeline's words, as the services write them, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return SimpleNamespace(
+            registered=gettext("Registered"),
+            visit=gettext("Home visit: %(outcome)s (%(workers)s)"),
+            risks=gettext("risks: %(risks)s"),
+            outcomes={value: str(label) for value, label in VisitOutcome.choices},
+            risk_labels={value: str(label) for value, label in Risk.choices},
+            case=gettext("Case %(number)s opened (%(source)s)"),
+            sources={value: str(label) for value, label in CaseSource.choices},
+            group=gettext("Joined the group “%(group)s”"),
+        )
 
 
 class GenerateError(Exception):
@@ -249,6 +269,7 @@ class Generator:
         self.pinyin: dict[str, tuple[str, str]] = {}
         self.json: dict = {}
         self.totals: dict[str, int] = {}
+        self.lines = timeline_lines()
 
     # -- the run --
 
@@ -475,6 +496,7 @@ class Generator:
         recipients = BulkTable(Recipient, with_pk=True, now=self.now)
         households = BulkTable(Household, with_pk=True, now=self.now)
         memberships = BulkTable(CategoryMembership, with_pk=False, now=self.now)
+        timeline = BulkTable(TimelineEntry, with_pk=False, now=self.now)
         ids = self._ids(Recipient, len(people))
         household_keys = sorted({p["household"] for p in people})
         household_ids = dict(zip(household_keys, self._ids(Household, len(household_keys)), strict=True))
@@ -511,12 +533,14 @@ class Generator:
             })
             for category in person["categories"]:
                 memberships.add({"recipient_id": pk, "category": category, "started_on": person["registered_on"], "source": SOURCE})
+            timeline.add({"recipient_id": pk, "occurred_at": at, "kind": "registered", "summary": self.lines.registered, "link": ""})
             if len(recipients.pending) >= batch:
                 written["recipients"] += recipients.flush()
                 written["categories"] += memberships.flush()
         written["recipients"] += recipients.flush()
         written["households"] += households.flush()
         written["categories"] += memberships.flush()
+        written["timeline"] = timeline.flush()
         return written
 
     # -- years of casework --
@@ -546,8 +570,10 @@ class Generator:
         visit_table = BulkTable(Visit, with_pk=True, now=self.now)
         through = Visit.workers.through
         workers_table = BulkTable(through, with_pk=False, now=self.now)
+        timeline = BulkTable(TimelineEntry, with_pk=False, now=self.now)
+        names_of = {u.pk: str(u) for u in workers}
         empty = self._json(Visit, "risks", [])
-        written["visits"] = written["visit_workers"] = 0
+        written["visits"] = written["visit_workers"] = written["timeline"] = 0
         first_visit: dict[int, int] = {}
         for (person, day), pk in zip(visits, self._ids(Visit, len(visits)), strict=True):
             outcome = rng.choices(OUTCOMES, cum_weights=OUTCOME_CUM)[0]
@@ -570,14 +596,22 @@ class Generator:
             first_visit.setdefault(person["pk"], pk)
             for user_id in who:
                 workers_table.add({"visit_id": pk, "user_id": user_id})
+            summary = self.lines.visit % {"outcome": self.lines.outcomes[outcome], "workers": "、".join(names_of[w] for w in who)}
+            if risks:
+                summary += " · " + self.lines.risks % {"risks": self.lines.risk_labels[risks[0]]}
+            timeline.add({"recipient_id": person["pk"], "occurred_at": datetime.combine(day, time(12, 0), tzinfo=self.tz),
+                          "kind": "visit", "summary": summary, "actor_id": who[0], "link": f"/casework/visits/{pk}/"})
             if len(visit_table.pending) >= self.o.batch_size:
                 written["visits"] += visit_table.flush()
                 written["visit_workers"] += workers_table.flush()
+                written["timeline"] += timeline.flush()
         written["visits"] += visit_table.flush()
         written["visit_workers"] += workers_table.flush()
+        written["timeline"] += timeline.flush()
 
-        written.update(self._cases(code, county, active, worker_ids, first_visit))
-        written.update(self._groups(code, township, active, worker_ids))
+        for part in (self._cases(code, county, active, worker_ids, first_visit), self._groups(code, township, active, worker_ids)):
+            written["timeline"] += part.pop("timeline")
+            written.update(part)
         written.update(self._activities(code, township, villages, village_names, worker_ids))
         return written
 
@@ -586,6 +620,7 @@ class Generator:
         rng = _rng(o.seed, code, "cases")
         cases = BulkTable(Case, with_pk=True, now=self.now)
         changes = BulkTable(StageChange, with_pk=False, now=self.now)
+        timeline = BulkTable(TimelineEntry, with_pk=False, now=self.now)
         for year in range(o.first_year, o.end.year + 1):
             last = min(date(year, 12, 31), o.end)
             candidates = [p for p in active if p["registered_on"] <= last]
@@ -620,13 +655,16 @@ class Generator:
                     "closure_summary": "服务目标达成，结案" if closed_on else "", "closed_on": closed_on,
                     "created_by_id": worker, "created_at": at, "updated_at": at,
                 })
+                timeline.add({"recipient_id": person["pk"], "occurred_at": at, "kind": "case_opened", "actor_id": worker,
+                              "summary": self.lines.case % {"number": f"{prefix}{seq:04d}", "source": self.lines.sources[source]},
+                              "link": f"/casework/cases/{pk}/"})
                 span = ((closed_on or min(o.end, opened + timedelta(days=20 * reach + 1))) - opened).days
                 for step in range(reach + 1):
                     when = opened + timedelta(days=span * step // max(1, reach))
                     changes.add({"case_id": pk, "old_stage": STAGE_PATH[step - 1] if step else "", "new_stage": STAGE_PATH[step],
                                  "changed_by_id": county.supervisor.pk if STAGE_PATH[step] in (CaseStage.INTERVENTION, CaseStage.CLOSED) else worker,
                                  "changed_at": self._at(when)})
-        return {"cases": cases.flush(), "stage_changes": changes.flush()}
+        return {"cases": cases.flush(), "stage_changes": changes.flush(), "timeline": timeline.flush()}
 
     def _groups(self, code, township, active, worker_ids) -> dict[str, int]:
         o = self.o
@@ -635,6 +673,7 @@ class Generator:
         members = BulkTable(GroupMember, with_pk=True, now=self.now)
         sessions = BulkTable(GroupSession, with_pk=True, now=self.now)
         attendance = BulkTable(SessionAttendance, with_pk=False, now=self.now)
+        timeline = BulkTable(TimelineEntry, with_pk=False, now=self.now)
         for year in range(o.first_year, o.end.year + 1):
             last = min(date(year, 11, 30), o.end)
             if last < date(year, 1, 1):
@@ -656,6 +695,8 @@ class Generator:
                 member_ids = self._ids(GroupMember, len(chosen))
                 for person, member_pk in zip(chosen, member_ids, strict=True):
                     members.add({"id": member_pk, "group_id": group_pk, "recipient_id": person["pk"], "joined_on": starts})
+                    timeline.add({"recipient_id": person["pk"], "occurred_at": at, "kind": "group_joined", "actor_id": leader,
+                                  "summary": self.lines.group % {"group": f"{township.name}{title}"}, "link": f"/casework/groups/{group_pk}/"})
                 for number, (day, session_pk) in enumerate(zip(held, self._ids(GroupSession, len(held)), strict=True), start=1):
                     stamp = self._at(day)
                     sessions.add({"id": session_pk, "group_id": group_pk, "number": number, "held_on": day,
@@ -665,7 +706,7 @@ class Generator:
                     for member_pk in member_ids:
                         attendance.add({"session_id": session_pk, "member_id": member_pk, "present": rng.random() < 0.85})
         return {"groups": groups.flush(), "group_members": members.flush(), "group_sessions": sessions.flush(),
-                "attendance": attendance.flush()}
+                "attendance": attendance.flush(), "timeline": timeline.flush()}
 
     def _activities(self, code, township, villages, village_names, worker_ids) -> dict[str, int]:
         o = self.o

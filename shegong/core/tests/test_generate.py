@@ -136,3 +136,27 @@ def test_dry_run_writes_nothing(regions):
 def test_province_needs_the_national_regions(regions):
     with pytest.raises(CommandError, match="regions load"):
         call_command("generate", "--preset", "province", "--dry-run", stdout=StringIO())
+
+
+def test_each_file_has_a_timeline_in_chinese_that_opens(generated, client_for):
+    """A generated person's file reads like a real one: registered, then each visit and case, newest first,
+    each line in Chinese and linked to the record it is about."""
+    from shegong.recipients.models import TimelineEntry
+
+    worker = User.objects.filter(username__startswith=f"gen_{generated['a'].code}_w").order_by("username").first()
+    visit = Visit.objects.filter(region__code__startswith=generated["a"].code).order_by("pk").first()
+    person = visit.recipient
+    lines = list(TimelineEntry.objects.filter(recipient=person))
+    kinds = [line.kind for line in lines]
+    assert kinds[-1] == "registered" and kinds.count("visit") == person.visits.count()
+    line = next(line for line in lines if line.link == f"/casework/visits/{visit.pk}/")
+    assert line.summary.startswith("入户走访：") and visit.get_outcome_display() in line.summary
+    assert line.occurred_at.date() == visit.visited_on
+    for case in Case.objects.filter(region__code__startswith=generated["a"].code):
+        assert TimelineEntry.objects.filter(recipient=case.recipient, kind="case_opened", link__endswith=f"/{case.pk}/",
+                                            summary__contains=case.number).count() == 1
+    member = GroupMember.objects.filter(group__region=generated["a"]).first()
+    assert TimelineEntry.objects.filter(recipient=member.recipient, kind="group_joined", summary__contains=member.group.name).exists()
+    page = client_for(worker).get(f"/recipients/{person.pk}/").content.decode()
+    assert line.summary in page and "登记" in page
+    assert client_for(worker).get(line.link).status_code == 200
