@@ -22,15 +22,19 @@ Prints one line per figure, and the ratio of ours to the others.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Figure, child, django_env, migrate, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+
+TARGET_RATE = 20_000
+TARGET_MB = 500
+TARGET_IIE = 10
 TOWNSHIP = "210381001"  # 海州街道
 
 SETUP = """
@@ -201,51 +205,67 @@ wb.save(sys.argv[1])
     subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, env=env, check=True)
 
 
-def child(code: str, env: dict, *args) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stderr[-3000:])
-        raise SystemExit(f"benchmark step failed ({done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def fresh(database_url: str, var_dir: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "SHEGONG_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "shegong.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = django_env(database_url, var_dir)
+    migrate(env)
     child(SETUP + "\nprint('{}')", env)
     return env
 
 
-def run_backend(label: str, make_db, drop_db, workbook: Path, rows: int, iie_rows: int) -> None:
+def run_backend(label: str, make_db, workbook: Path, rows: int, iie_rows: int) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="shegong-bench-") as var_dir:
-        url = make_db(var_dir, "a")
-        try:
+        with make_db(var_dir, "a") as url:
             ours = child(OURS, fresh(url, var_dir), workbook)
-        finally:
-            drop_db("a")
         assert ours["rows"] == rows, ours
-        ours_rate = rows / ours["total_s"]
-        print(f"import.recipients {label:<10} shegong              {rows:>7,} rows  {ours['total_s']:6.1f} s "
-              f"(check {ours['check_s']:.1f} + commit {ours['commit_s']:.1f})  {ours_rate:8,.0f} rows/s  "
-              f"peak {ours['peak_mb']:,.0f} MB (process at start {ours['base_mb']:,.0f} MB)", flush=True)
-        url = make_db(var_dir, "b")
-        try:
+        with make_db(var_dir, "b") as url:
             iie = child(IIE, fresh(url, var_dir), workbook, iie_rows)
-        finally:
-            drop_db("b")
-        iie_rate = iie["rows"] / iie["total_s"]
-        print(f"import.recipients {label:<10} django-import-export {iie['rows']:>7,} rows  {iie['total_s']:6.1f} s"
-              f"{'':>28}{iie_rate:8,.0f} rows/s  peak {iie['peak_mb']:,.0f} MB   -> shegong is {ours_rate / iie_rate:,.1f}x",
-              flush=True)
+        floor = None
         if label == "postgresql":
-            url = make_db(var_dir, "c")
-            try:
+            with make_db(var_dir, "c") as url:
                 floor = child(COPY_FLOOR, fresh(url, var_dir), workbook)
-            finally:
-                drop_db("c")
-            floor_rate = floor["rows"] / floor["total_s"]
-            print(f"import.recipients {label:<10} COPY floor           {floor['rows']:>7,} rows  {floor['total_s']:6.1f} s"
-                  f"{'':>28}{floor_rate:8,.0f} rows/s   -> shegong at {ours_rate / floor_rate:.2f} of the floor", flush=True)
+    rate = rows / ours["total_s"]
+    iie_rate = iie["rows"] / iie["total_s"]
+    what = f"import of a {rows:,}-row recipient .xlsx, end to end"
+    return [
+        Figure(what, label, rate, "rows/s", target=f"≥ {TARGET_RATE:,} rows/s", met=rate >= TARGET_RATE,
+               floor=floor["rows"] / floor["total_s"] if floor else None,
+               note=f"{ours['total_s']:.1f} s: check {ours['check_s']:.1f} + commit {ours['commit_s']:.1f}"),
+        Figure("import: peak memory of the process", label, ours["peak_mb"], "MB", target=f"< {TARGET_MB} MB",
+               met=ours["peak_mb"] < TARGET_MB, note=f"process at start {ours['base_mb']:,.0f} MB"),
+        Figure("import: times the throughput of django-import-export", label, rate / iie_rate, "×",
+               target=f"≥ {TARGET_IIE}×", met=rate / iie_rate >= TARGET_IIE,
+               note=f"django-import-export {iie_rate:,.0f} rows/s on {iie['rows']:,} rows, peak {iie['peak_mb']:,.0f} MB"),
+    ]
+
+
+def workbook_for(rows: int) -> Path:
+    cache = ROOT / "var" / "bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    workbook = cache / f"recipients_{rows}.xlsx"
+    if not workbook.exists():
+        print(f"generating {workbook} …", flush=True)
+        generate(workbook, rows)
+    return workbook
+
+
+class _SqliteDb:
+    def __init__(self, var_dir, tag):
+        self.url = f"sqlite:///{var_dir}/bench_{tag}.sqlite3"
+
+    def __enter__(self):
+        return self.url
+
+    def __exit__(self, *exc):
+        return False
+
+
+def measure(rows: int = 100_000, iie_rows: int | None = None, postgres: bool = True) -> list[Figure]:
+    workbook = workbook_for(rows)
+    iie_rows = iie_rows or min(rows, 20_000)
+    figures = run_backend("sqlite", _SqliteDb, workbook, rows, iie_rows)
+    if postgres and pg_reachable():
+        figures += run_backend("postgresql", lambda var_dir, tag: throwaway_pg(f"import_{tag}"), workbook, rows, iie_rows)
+    return figures
 
 
 def main() -> None:
@@ -254,36 +274,10 @@ def main() -> None:
     parser.add_argument("--iie-rows", type=int, default=None, help="rows given to django-import-export (default: 20,000; it runs ~700 rows/s)")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    cache = ROOT / "var" / "bench"
-    cache.mkdir(parents=True, exist_ok=True)
-    workbook = cache / f"recipients_{args.rows}.xlsx"
-    if not workbook.exists():
-        print(f"generating {workbook} …", flush=True)
-        generate(workbook, args.rows)
-    iie_rows = args.iie_rows or min(args.rows, 20_000)
-
-    run_backend(
-        "sqlite", lambda var_dir, tag: f"sqlite:///{var_dir}/bench_{tag}.sqlite3", lambda tag: None, workbook, args.rows, iie_rows
-    )
-    if args.sqlite_only:
-        return
-    import psycopg
-
-    names = []
-
-    def make_pg(var_dir, tag):
-        name = f"shegong_bench_{os.getpid()}_{tag}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        names.append(name)
-        return f"{PG_SERVER}/{name}"
-
-    def drop_pg(tag):
-        name = f"shegong_bench_{os.getpid()}_{tag}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    run_backend("postgresql", make_pg, drop_pg, workbook, args.rows, iie_rows)
+    figures = measure(args.rows, args.iie_rows, postgres=not args.sqlite_only)
+    print_figures(figures)
+    for f in figures:
+        print(f"  {f.backend}: {f.what}: {f.note}")
 
 
 if __name__ == "__main__":

@@ -3,97 +3,99 @@
     .venv/bin/python bench/regions_load.py [DIR]
 
 DIR defaults to ../shared/data/regions (beside the checkout). Each backend gets a fresh database
-(a temporary SQLite file; a throwaway PostgreSQL database ``shegong_bench_<pid>`` on
-postgresql://postgres@127.0.0.1:5432, dropped afterwards), migrated in a subprocess; then a
-second subprocess loads the files twice in-process and reports both timings (the second run is
-the idempotent one: everything unchanged). Only the load is timed, not Django's start-up.
+(a temporary SQLite file; a throwaway PostgreSQL database, dropped afterwards), migrated in a
+subprocess; then a second subprocess times the floor (the same rows, already read, straight into
+the region table: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite, rolled back), then loads
+the files twice in-process (the second run is the idempotent one: everything unchanged). Only the
+load is timed, not Django's start-up.
 """
 
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DIR = ROOT.parent / "shared" / "data" / "regions"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REGIONS_DIR, Figure, child, django_env, migrate, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+
+DEFAULT_DIR = REGIONS_DIR
+TARGET_S = 30.0
 
 CHILD = """
-import json, resource, sys, time
+import csv, json, resource, sys, time
+from pathlib import Path
 import django
 django.setup()
-from django.db import connection
+from django.db import connection, transaction
 from shegong.regions.loader import load_regions
 from shegong.regions.models import Region
 
+folder = Path(sys.argv[1])
+rows = []
+for level, name in enumerate(("provinces", "cities", "areas", "streets", "villages"), start=1):
+    parent = {1: None, 2: "provinceCode", 3: "cityCode", 4: "areaCode", 5: "streetCode"}[level]
+    with open(folder / f"{name}.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            rows.append((r["code"], r["name"], level, r[parent] if parent else None))
+table = Region._meta.db_table
+start = time.perf_counter()
+with transaction.atomic():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} (code, name, level, parent_code) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} (code, name, level, parent_code) VALUES (%s, %s, %s, %s)", rows)
+    floor = time.perf_counter() - start
+    transaction.set_rollback(True)
+del rows
 first = load_regions(sys.argv[1])
 second = load_regions(sys.argv[1])
 print(json.dumps({
     "vendor": connection.vendor,
     "first": vars(first),
     "second": vars(second),
+    "floor_s": floor,
     "count": Region.objects.count(),
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
 
 
-def run_backend(label: str, database_url: str, data_dir: Path) -> None:
+def run_backend(label: str, database_url: str, data_dir: Path) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="shegong-bench-") as var_dir:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url.replace("{var}", var_dir),
-            "SHEGONG_VAR_DIR": var_dir,
-            "DJANGO_SETTINGS_MODULE": "shegong.settings",
-        }
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(data_dir)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        env = django_env(database_url.replace("{var}", var_dir), var_dir)
+        migrate(env)
+        result = child(CHILD, env, data_dir)
     first, second = result["first"], result["second"]
     rows = first["total"]
     assert first["added"] == rows and result["count"] == rows, result
     assert second["unchanged"] == rows and second["added"] == second["changed"] == 0, result
-    print(
-        f"regions.load {label:<10} {rows:,} rows  {first['seconds']:.1f} s  "
-        f"{rows / first['seconds']:,.0f} rows/s  (re-run {second['seconds']:.1f} s)  "
-        f"peak {result['peak_mb']:,.0f} MB",
-        flush=True,
-    )
+    return [
+        Figure("national region tree load (665k rows, checked, idempotent)", label, first["seconds"], "s",
+               target=f"< {TARGET_S:.0f} s", met=first["seconds"] < TARGET_S, floor=result["floor_s"],
+               note=f"{rows:,} rows, {rows / first['seconds']:,.0f} rows/s; re-run {second['seconds']:.1f} s; "
+                    f"peak {result['peak_mb']:,.0f} MB"),
+    ]
 
 
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
-            return True
-    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        print(f"regions.load postgresql skipped: {exc}".strip(), flush=True)
-        return False
+def measure(data_dir: Path = DEFAULT_DIR, postgres: bool = True) -> list[Figure]:
+    if not data_dir.is_dir():
+        sys.exit(f"no such directory: {data_dir} (the five CSV files of the national region set)")
+    figures = run_backend("sqlite", "sqlite:///{var}/bench.sqlite3", data_dir)
+    if postgres and pg_reachable():
+        with throwaway_pg("regions") as url:
+            figures += run_backend("postgresql", url, data_dir)
+    return figures
 
 
 def main() -> None:
     data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
-    if not data_dir.is_dir():
-        sys.exit(f"no such directory: {data_dir}")
-
-    run_backend("sqlite", "sqlite:///{var}/bench.sqlite3", data_dir)
-
-    if postgres_reachable():
-        import psycopg
-
-        name = f"shegong_bench_{os.getpid()}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            run_backend("postgresql", f"{PG_SERVER}/{name}", data_dir)
-        finally:
-            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    figures = measure(data_dir)
+    print_figures(figures)
+    for f in figures:
+        print(f"  {f.backend}: {f.note}")
 
 
 if __name__ == "__main__":

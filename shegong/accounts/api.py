@@ -116,4 +116,6 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = UserSerializer
 
     def get_object(self):
-        return self.request.user
+        return User.objects.prefetch_related(
+            Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("region"))
+        ).get(pk=self.request.user.pk)

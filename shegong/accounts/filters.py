@@ -37,4 +37,4 @@ class UserFilter(django_filters.FilterSet):
 
     def by_region(self, queryset, name, value):
         model = User.role_assignments.rel.related_model
-        return queryset.filter(pk__in=model.objects.filter(region__code__startswith=value.strip()).values("user"))
+        return queryset.filter(pk__in=model.objects.filter(region__code__under=value.strip()).values("user"))

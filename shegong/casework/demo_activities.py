@@ -74,7 +74,7 @@ def build(*, townships, today: date) -> None:
         organiser = groups.workers_at(township.code).first()
         villages = list(Region.objects.filter(parent=township).order_by("code").values_list("code", flat=True)) or [township.code]
         people = list(
-            Recipient.objects.filter(region__code__startswith=township.code, merged_into__isnull=True,
+            Recipient.objects.filter(region__code__under=township.code, merged_into__isnull=True,
                                      status__in=[Status.NEW, Status.IN_SERVICE]).order_by("pk")
         )
         items = list(items_for(township.code))

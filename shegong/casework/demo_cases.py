@@ -92,14 +92,14 @@ def _build(township, today: date) -> None:
     from .catalogue import items_for
     from .models import Case, Visit
 
-    if Case.objects.filter(region__code__startswith=township.code).exists():
+    if Case.objects.filter(region__code__under=township.code).exists():
         return
     users = {u.username: u for u in User.objects.filter(username__in=["hz_worker", "hz_worker2", "hz_lead", "hc_supervisor"])}
     if len(users) < 4:
         return
     supervisor, lead = users["hc_supervisor"], users["hz_lead"]
     rng = random.Random(2103811)
-    people = list(Recipient.objects.filter(region__code__startswith=township.code, merged_into__isnull=True)
+    people = list(Recipient.objects.filter(region__code__under=township.code, merged_into__isnull=True)
                   .exclude(status__in=["deceased", "moved"]).order_by("pk"))
     if len(people) < len(SCENARIOS):
         return

@@ -36,7 +36,7 @@ def build(*, townships, today: date) -> None:
         leader = svc.workers_at(township.code).first()
         villages = list(Region.objects.filter(parent=township).order_by("code").values_list("code", flat=True)) or [township.code]
         people = list(
-            Recipient.objects.filter(region__code__startswith=township.code, merged_into__isnull=True,
+            Recipient.objects.filter(region__code__under=township.code, merged_into__isnull=True,
                                      status__in=[Status.NEW, Status.IN_SERVICE]).order_by("pk")
         )
         items = list(items_for(township.code))
@@ -53,7 +53,7 @@ def build(*, townships, today: date) -> None:
             tags = rng.sample(items, min(len(items), rng.randint(1, 2))) if items else []
             starts_on = today - timedelta(days=60 + index * 95 + rng.randint(0, 20))
             share = [rng.random() for _ in range(session_count * len(chosen))]
-            if Group.objects.filter(region__code__startswith=township.code, name=name).exists():
+            if Group.objects.filter(region__code__under=township.code, name=name).exists():
                 continue
             group = svc.group_create(
                 actor=leader, region_code=place, name=name, goal=goal, starts_on=starts_on, leader=leader, items=tags,

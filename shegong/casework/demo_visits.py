@@ -117,11 +117,11 @@ def build(*, townships, today: date) -> None:
     users = {u.username: u for u in get_user_model().objects.filter(username__in=[n for names in WORKERS.values() for n in names])}
     for index, township in enumerate(townships):
         workers = [users[n] for n in WORKERS.get(index, ()) if n in users]
-        if not workers or Visit.objects.filter(region__code__startswith=township.code).exists():
+        if not workers or Visit.objects.filter(region__code__under=township.code).exists():
             continue
         items = {}
         people = (
-            Recipient.objects.filter(region__code__startswith=township.code, merged_into__isnull=True)
+            Recipient.objects.filter(region__code__under=township.code, merged_into__isnull=True)
             .select_related("household").order_by("pk")
         )
         for person in people:

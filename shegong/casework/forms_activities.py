@@ -169,7 +169,7 @@ class ActivityFilter(django_filters.FilterSet):
         ]
 
     def by_place(self, queryset, name, value):
-        return queryset.filter(region__code__startswith=value) if value else queryset
+        return queryset.filter(region__code__under=value) if value else queryset
 
     def by_topic(self, queryset, name, value):
         return queryset.filter(items__pk=value) if value else queryset

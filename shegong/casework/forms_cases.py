@@ -188,12 +188,12 @@ class TransferForm(forms.Form):
         from shegong.regions.models import Level, Region
 
         county = case.region_id[:6]
-        townships = Region.objects.filter(code__startswith=county, level=Level.TOWNSHIP).order_by("code")
+        townships = Region.objects.filter(code__under=county, level=Level.TOWNSHIP).order_by("code")
         here = case.region_id[:9]
         self.fields["to_township"].choices = [("", _("Same township (hand over in the station)"))] + [
             (t.code, t.name) for t in townships if t.code != here
         ]
-        villages = Region.objects.filter(code__startswith=county, level=Level.VILLAGE).exclude(code__startswith=here)
+        villages = Region.objects.filter(code__under=county, level=Level.VILLAGE).exclude(code__under=here)
         chosen = self.data.get("to_township") if self.is_bound else ""
         if chosen:
             villages = villages.filter(parent_id=chosen)
@@ -203,7 +203,7 @@ class TransferForm(forms.Form):
         # Colleagues of the station, and the people of other stations the actor can see.
         candidates = svc.workers_for(case.region_id).exclude(pk=case.worker_id or 0)
         visible_elsewhere = User.objects.visible_to(user).filter(
-            is_active=True, role_assignments__role=svc.WORKER_ROLE, role_assignments__region__code__startswith=county,
+            is_active=True, role_assignments__role=svc.WORKER_ROLE, role_assignments__region__code__under=county,
         )
         self.fields["to_worker"].queryset = User.objects.filter(
             Q(pk__in=candidates.order_by().values("pk")) | Q(pk__in=visible_elsewhere.order_by().values("pk"))

@@ -179,7 +179,7 @@ def _active(qs):
 
 def cancel_inactive(region_prefix: str) -> int:
     """Cancel the open plans of people no longer served (closed, moved, deceased, merged)."""
-    stale = PlannedVisit.objects.filter(region__code__startswith=region_prefix, status=PlanStatus.OPEN).filter(
+    stale = PlannedVisit.objects.filter(region__code__under=region_prefix, status=PlanStatus.OPEN).filter(
         ~Q(recipient__status__in=ACTIVE_STATUSES) | Q(recipient__merged_into__isnull=False)
     )
     return stale.update(status=PlanStatus.CANCELLED, closed_at=timezone.now())
@@ -190,7 +190,7 @@ def close_fulfilled(region_prefix: str) -> int:
     path that did not fulfil the plan itself, e.g. an import). A few queries per 500 plans."""
     closed = 0
     open_plans = (
-        PlannedVisit.objects.filter(region__code__startswith=region_prefix, status=PlanStatus.OPEN)
+        PlannedVisit.objects.filter(region__code__under=region_prefix, status=PlanStatus.OPEN)
         .select_related("recipient").order_by("pk")
     )
     plans = list(open_plans)
@@ -222,7 +222,7 @@ def _plan_township(township_code: str, on: date) -> PlanSummary:
     summary = PlanSummary()
     rules = VisitRules.at(township_code, on)
     people = list(
-        _active(Recipient.objects.filter(region__code__startswith=township_code))
+        _active(Recipient.objects.filter(region__code__under=township_code))
         .annotate(first_status_on=Min("status_changes__changed_on")).order_by("pk")
     )
     if not people:
@@ -299,7 +299,7 @@ def plan_visits(region_prefix: str, on: date, *, actor=None) -> PlanSummary:
         summary.closed = close_fulfilled(region_prefix)
     townships = sorted({
         code[:TOWNSHIP_LENGTH]
-        for code in _active(Recipient.objects.filter(region__code__startswith=region_prefix))
+        for code in _active(Recipient.objects.filter(region__code__under=region_prefix))
         .values_list("region_id", flat=True).distinct()
         if len(code) >= TOWNSHIP_LENGTH
     })

@@ -44,7 +44,7 @@ def volunteers_for(actor, region_code: str):
     township = region_code[:TOWNSHIP_LENGTH]
     reach = Volunteer.objects.all() if actor is None else Volunteer.objects.visible_to(actor, CHANGE)
     return (
-        reach.filter(station__region__code__startswith=township)
+        reach.filter(station__region__code__under=township)
         .select_related("station").order_by("name", "pk")
     )
 

@@ -57,7 +57,7 @@ class RecordReferralForm(forms.Form):
         people = referrals.people_choices(owner, user)
         self.fields["recipient"].queryset = people
         township = attachments.owner_region(owner)[:9]
-        resources = Resource.objects.visible_to(user).filter(region__code__startswith=township, active=True).order_by("name")
+        resources = Resource.objects.visible_to(user).filter(region__code__under=township, active=True).order_by("name")
         self.fields["resource"].queryset = resources
         if resources.count() <= RADIO_LIMIT:
             self.fields["resource"].widget = forms.RadioSelect()

@@ -68,7 +68,7 @@ def _workers_in_reach(user):
         return get_user_model().objects.none()
     reach = Q()
     for code in codes:
-        reach |= Q(role_assignments__region__code__startswith=code)
+        reach |= Q(role_assignments__region__code__under=code)
     return (
         get_user_model().objects.filter(reach, role_assignments__role__in=services_visits.VISITING_ROLES)
         .distinct().order_by("name", "username").prefetch_related("role_assignments")
@@ -310,7 +310,7 @@ def _pick(request):
         people = Recipient.objects.visible_to(request.user, CHANGE).filter(merged_into__isnull=True).select_related("region")
         if pinyin.looks_like_pinyin(q):
             compact = q.replace(" ", "").lower()
-            people = people.filter(Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=compact))
+            people = people.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
         else:
             people = people.filter(name__icontains=q)
         found = list(people.order_by("name_pinyin", "pk")[:PICK_LIMIT])

@@ -85,7 +85,7 @@ def reach_q(rule: ScopeRule, user, action: str) -> Q | None:
             continue
         part = Q()
         if assignment.region_id:
-            part &= Q(**{f"{rule.region}__startswith": assignment.region_id})
+            part &= Q(**{f"{rule.region}__under": assignment.region_id})
         if assignment.operator_id and rule.operator:
             part &= Q(**{rule.operator: assignment.operator_id})
         condition = part if condition is None else condition | part
@@ -123,7 +123,7 @@ def regions_within_reach(user, roles) -> models.QuerySet:
     for assignment in assignments_of(user):
         if assignment.role not in roles:
             continue
-        part = Q(code__startswith=assignment.region_id) if assignment.region_id else Q()
+        part = Q(code__under=assignment.region_id) if assignment.region_id else Q()
         reach = part if reach is None else reach | part
     region_model = apps.get_model("regions", "Region")
     return region_model.objects.none() if reach is None else region_model.objects.filter(reach)

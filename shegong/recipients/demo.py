@@ -151,7 +151,7 @@ def build(*, townships, today: date, per_township: int = 36) -> None:
     rng = random.Random(2103810)
     used: set = set()
     for township in townships:
-        if Recipient.objects.filter(region__code__startswith=township.code).exists():
+        if Recipient.objects.filter(region__code__under=township.code).exists():
             continue
         villages = list(Region.objects.filter(parent=township).order_by("code")[:6]) or [township]
         resources = [
@@ -221,7 +221,7 @@ def build(*, townships, today: date, per_township: int = 36) -> None:
                     TimelineEntry.objects.create(recipient=member, kind="assessment", summary="家庭需求评估", occurred_at=_at(assessed))
         # A second file for one person, registered without an ID number by another worker: the
         # duplicate review queue has something to decide.
-        someone = Recipient.objects.filter(region__code__startswith=township.code, id_index__isnull=False).order_by("id").first()
+        someone = Recipient.objects.filter(region__code__under=township.code, id_index__isnull=False).order_by("id").first()
         if someone:
             twin = _person(None, someone.region_id, someone.name, someone.birth_date, someone.sex, "", ["dibao"], rng, used, today, with_id=False)
             services.detect_duplicates([twin])

@@ -55,7 +55,7 @@ def village_choices(actor, data):
     villages = regions_within_reach(actor, VIEW_ROLES).filter(level=Level.VILLAGE).order_by("code")
     township = chosen_township(data)
     if township:
-        return villages.filter(code__startswith=township)
+        return villages.filter(code__under=township)
     return villages if works_at_township_level(actor) else villages.none()
 
 
@@ -79,7 +79,7 @@ class PlaceFilterMixin(django_filters.FilterSet):
             self.filters["village"].extra["help_text"] = _("Choose a township and filter to list its villages.")
 
     def under_region(self, queryset, name, value: Region):
-        return queryset.filter(region__code__startswith=value.code)
+        return queryset.filter(region__code__under=value.code)
 
 
 class RecipientFilter(PlaceFilterMixin):
@@ -120,7 +120,7 @@ class RecipientFilter(PlaceFilterMixin):
             return queryset
         if pinyin.looks_like_pinyin(value):
             compact = value.replace(" ", "").lower()
-            return queryset.filter(Q(name_initials__startswith=compact) | Q(name_pinyin__startswith=compact))
+            return queryset.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
         return queryset.filter(name__icontains=value)
 
     def by_category(self, queryset, name, value: str):

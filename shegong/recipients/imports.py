@@ -475,11 +475,11 @@ class Villages:
         self.exact: dict[str, tuple[str, str]] = {}
         self.elsewhere: dict[str, str] = {}
         county_code = township.code[:6]
-        places = Region.objects.filter(code__startswith=county_code, level__in=(Level.COUNTY, Level.TOWNSHIP))
+        places = Region.objects.filter(code__under=county_code, level__in=(Level.COUNTY, Level.TOWNSHIP))
         names = dict(places.values_list("code", "name"))
         self.county_prefix = _norm(names.get(county_code, ""))
         self.township_prefixes = sorted((_norm(n) for c, n in names.items() if len(c) == 9), key=len, reverse=True)
-        villages = Region.objects.filter(code__startswith=county_code, level=Level.VILLAGE)
+        villages = Region.objects.filter(code__under=county_code, level=Level.VILLAGE)
         for code, name, parent in villages.values_list("code", "name", "parent_id"):
             if parent == township.code:
                 self.exact[_norm(name)] = (code, name)
@@ -1257,7 +1257,7 @@ class _Run:
     def _households_known(self) -> dict:
         if self._known_households is None:
             known: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
-            rows = Household.objects.filter(region__code__startswith=self.township.code).values_list("id", "region_id", "head_name", "head_id")
+            rows = Household.objects.filter(region__code__under=self.township.code).values_list("id", "region_id", "head_name", "head_id")
             for pk, village, head_name, head in rows.order_by("id"):
                 known.setdefault((village, head_name), []).append((pk, head))
             self._known_households = known
@@ -1407,7 +1407,7 @@ class _Run:
             return []
         rows = (
             CategoryMembership.objects.filter(
-                ended_on__isnull=True, category__in=self.scope, recipient__region__code__startswith=self.township.code,
+                ended_on__isnull=True, category__in=self.scope, recipient__region__code__under=self.township.code,
                 recipient__status__in=ACTIVE_STATUSES, recipient__merged_into__isnull=True,
             )
             .exclude(recipient_id__in=self.present)

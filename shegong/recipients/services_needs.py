@@ -69,7 +69,7 @@ def short_places(user, roles):
         if not code:  # nationwide: the provinces
             part = Q(level=Level.PROVINCE)
         else:
-            part = Q(code=code) | Q(code__startswith=code, level=min(LEVEL_BY_LENGTH[len(code)] + 1, Level.VILLAGE))
+            part = Q(code=code) | Q(code__under=code, level=min(LEVEL_BY_LENGTH[len(code)] + 1, Level.VILLAGE))
         condition = part if condition is None else condition | part
     if condition is None:
         return Region.objects.none()
@@ -198,7 +198,7 @@ def assessments_due(user, *, place: str = "", today: date | None = None):
         .select_related("region", "region__parent")
     )
     if place:
-        qs = qs.filter(region__code__startswith=place)
+        qs = qs.filter(region__code__under=place)
     return qs.order_by(F("due_on").asc(nulls_first=True), "region_id", "head_name", "pk")
 
 
@@ -213,7 +213,7 @@ def needs_list(user, *, place: str = "", domain: str = "", priority: str = "", s
     """Open and referred needs within reach (one query with the person and household)."""
     qs = NeedItem.objects.visible_to(user).filter(status__in=OPEN_NEED_STATUSES)
     if place:
-        qs = qs.filter(region__code__startswith=place)
+        qs = qs.filter(region__code__under=place)
     if domain:
         qs = qs.filter(domain=domain)
     if priority:
@@ -334,7 +334,7 @@ def resources(user, *, kind: str = "", place: str = "", domain: str = "", due: b
     if kind:
         qs = qs.filter(kind=kind)
     if place:
-        qs = qs.filter(region__code__startswith=place)
+        qs = qs.filter(region__code__under=place)
     if domain:
         qs = qs.filter(domains__icontains=f'"{domain}"')
     if due:
@@ -349,7 +349,7 @@ def resources(user, *, kind: str = "", place: str = "", domain: str = "", due: b
 
 def referral_resources(user, recipient: Recipient):
     """Resources a person may be referred to: active ones of their own township, within reach."""
-    return Resource.objects.visible_to(user).filter(region__code__startswith=recipient.township_code, active=True).order_by("name")
+    return Resource.objects.visible_to(user).filter(region__code__under=recipient.township_code, active=True).order_by("name")
 
 
 def referral_needs(user, recipient: Recipient):

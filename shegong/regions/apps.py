@@ -6,3 +6,6 @@ class RegionsConfig(AppConfig):
     name = "shegong.regions"
     label = "regions"
     verbose_name = _("Regions")
+
+    def ready(self):
+        from . import lookups  # noqa: F401 - registers ``__under`` on text columns

@@ -30,7 +30,7 @@ def ancestor_codes(code: str) -> list[str]:
 class RegionQuerySet(models.QuerySet):
     def under(self, code: str):
         """The region ``code`` and everything below it."""
-        return self.filter(code__startswith=code)
+        return self.filter(code__under=code)
 
     def townships(self):
         return self.filter(level=Level.TOWNSHIP)

@@ -129,7 +129,7 @@ def coverage(*, actor, region: Region, on: date) -> Coverage:
     townships = list(Region.objects.under(region.code).filter(level=Level.TOWNSHIP).order_by("code"))
     operating = {}
     for station in Station.objects.visible_to(actor).filter(
-        region__code__startswith=region.code, kind=Station.Kind.STATION, status=Station.Status.OPERATING
+        region__code__under=region.code, kind=Station.Kind.STATION, status=Station.Status.OPERATING
     ):
         operating.setdefault(station.region_id, []).append(station)
     policy = policy_for(region.code, on)

@@ -74,7 +74,7 @@ def programme(live_regions, make_user):
 
     preset_apply(actor=None, preset="shanxi", region=live_regions["province"], valid_from=date(2020, 1, 1))
     preset_apply(actor=None, preset="haicheng", region=live_regions["county"], valid_from=date(2020, 1, 1))
-    townships = list(Region.objects.filter(code__startswith=COUNTY, level=4).order_by("code")[:3])
+    townships = list(Region.objects.filter(code__under=COUNTY, level=4).order_by("code")[:3])
     assert len(townships) == 3
     stations = [
         Station.objects.create(

@@ -87,7 +87,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def build_people(self):
-        townships = list(Region.objects.filter(code__startswith=COUNTY, level=4).order_by("code")[:2])
+        townships = list(Region.objects.filter(code__under=COUNTY, level=4).order_by("code")[:2])
         places = {"first": townships[0].code, "second": townships[1].code}
         county = Region.objects.get(code=COUNTY)
         code = OPERATOR["base"] + uscc.calc_check_digit(OPERATOR["base"])
@@ -148,7 +148,7 @@ class Command(BaseCommand):
 
         operator = Operator.objects.get(credit_code=OPERATOR["base"] + uscc.calc_check_digit(OPERATOR["base"]))
         rng = random.Random(210381)
-        townships = list(Region.objects.filter(code__startswith=COUNTY, level=4).order_by("code"))
+        townships = list(Region.objects.filter(code__under=COUNTY, level=4).order_by("code"))
         stations = []
         for index, township in enumerate(townships):
             station, created = Station.objects.get_or_create(
