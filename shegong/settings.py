@@ -189,7 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Idle timeout: the session cookie lives 30 minutes and every request renews it.
 SESSION_COOKIE_AGE = env.int("SHEGONG_SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # renewed at most once a minute: accounts.middleware.SessionLifetimeMiddleware
+SHEGONG_SESSION_RENEW_SECONDS = env.int("SHEGONG_SESSION_RENEW_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Absolute lifetime, counted from login whatever the activity.
 SHEGONG_SESSION_ABSOLUTE_SECONDS = env.int("SHEGONG_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)

@@ -11,12 +11,17 @@ from django.utils.translation import gettext as _
 
 from .signals import SESSION_AUTH_AT
 
+SESSION_RENEWED_AT = "shegong_renewed_at"
+
 
 class SessionLifetimeMiddleware:
     """End a session 12 hours (configurable) after login, however active it has been.
 
-    The idle limit is Django's own: the session cookie lives SESSION_COOKIE_AGE and every request
-    renews it (SESSION_SAVE_EVERY_REQUEST).
+    The idle limit is Django's own (the session lives SESSION_COOKIE_AGE from its last save). Activity
+    renews it, but at most once a minute (``SHEGONG_SESSION_RENEW_SECONDS``): saving the session on
+    every request, as ``SESSION_SAVE_EVERY_REQUEST`` does, costs a database write per page view,
+    which under load is the one write every reader waits for. The idle limit is kept to within that
+    minute.
     """
 
     def __init__(self, get_response):
@@ -37,6 +42,8 @@ class SessionLifetimeMiddleware:
                     )
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            if now - request.session.get(SESSION_RENEWED_AT, auth_at) >= settings.SHEGONG_SESSION_RENEW_SECONDS:
+                request.session[SESSION_RENEWED_AT] = now  # marks the session modified: saved, expiry pushed back
         return self.get_response(request)
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shegong.core.choices import ChoiceLabels
 from shegong.core.scoping import ScopedManager, ScopeRule
 from shegong.policies.models import POLICY_ROLES
 
@@ -157,7 +158,7 @@ class FollowUp(models.TextChoices):
     VISIT_AGAIN = "visit_again", _("Visit again soon")
 
 
-class Visit(models.Model):
+class Visit(ChoiceLabels, models.Model):
     """One home visit: when, by whom, to whom, what was found and what follows."""
 
     region = _region_fk()
@@ -225,7 +226,7 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PlannedVisit(models.Model):
+class PlannedVisit(ChoiceLabels, models.Model):
     """A visit the rules of the profile call for: at most one open per recipient."""
 
     region = _region_fk()
@@ -296,7 +297,7 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """A case worked through the MZ/T 094 stages; the stage changes only through the case services."""
 
     number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
@@ -538,7 +539,7 @@ class GroupStatus(models.TextChoices):
     FINISHED = "finished", _("Finished")
 
 
-class Group(models.Model):
+class Group(ChoiceLabels, models.Model):
     """A group: goal, members, sessions; its validity is computed against the profile."""
 
     region = _region_fk()
@@ -658,7 +659,7 @@ class ActivityKind(models.TextChoices):
     PUBLICITY = "publicity", _("Policy publicity (政策宣传)")
 
 
-class Activity(models.Model):
+class Activity(ChoiceLabels, models.Model):
     """A community activity or a policy publicity event."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shegong.core.choices import ChoiceLabels
 from shegong.core.scoping import ScopedManager, ScopeRule
 
 # Who reaches recipients. Least privilege: operator managers and administrators run the programme
@@ -112,7 +113,7 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other relative")
 
 
-class Household(models.Model):
+class Household(ChoiceLabels, models.Model):
     """A household (户), registered in a village; its members are recipients."""
 
     region = models.ForeignKey(
@@ -140,7 +141,7 @@ class Household(models.Model):
         return _("Household of %(name)s") % {"name": self.head_name}
 
 
-class Recipient(models.Model):
+class Recipient(ChoiceLabels, models.Model):
     """A person served (服务对象): one person, one file (一人一档)."""
 
     name = models.CharField(_("full name"), max_length=50)
@@ -238,7 +239,7 @@ def child_birth_cutoff(day: date | None = None) -> date:
         return day.replace(year=day.year - CHILD_AGE, day=28)
 
 
-class CategoryMembership(models.Model):
+class CategoryMembership(ChoiceLabels, models.Model):
     """A category a recipient holds, from a date until (if it ended) another."""
 
     recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="categories")

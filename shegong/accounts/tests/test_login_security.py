@@ -7,7 +7,9 @@ import time_machine
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -166,6 +168,23 @@ class TestSessions:
             assert client.get("/").status_code == 200  # activity renews the session
         with time_machine.travel(timezone.now() + dt.timedelta(minutes=29 + 31)):
             assert client.get("/").status_code == 302
+
+    def test_activity_renews_the_session_at_most_once_a_minute(self, make_user, regions):
+        make_user("worker", regions["township_a"], password=PASSWORD, username="field_worker")
+        client = Client()
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            sign_in(client, "field_worker")
+        key = client.cookies["sessionid"].value
+        expiry = Session.objects.get(session_key=key).expire_date
+        with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get("/").status_code == 200
+        assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+        assert Session.objects.get(session_key=key).expire_date == expiry
+        with time_machine.travel(start + dt.timedelta(seconds=90), tick=False):
+            assert client.get("/").status_code == 200
+        assert Session.objects.get(session_key=key).expire_date == expiry + dt.timedelta(seconds=90)
 
     def test_absolute_lifetime_of_twelve_hours_despite_activity(self, make_user, regions):
         make_user("worker", regions["township_a"], password=PASSWORD, username="field_worker")
