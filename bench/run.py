@@ -1,6 +1,6 @@
 """Every benchmark for the performance targets (DESIGN §5), on SQLite and PostgreSQL, in one command.
 
-    .venv/bin/python bench/run.py [--scale county|province] [--only regions,import,pages,load] [--write]
+    .venv/bin/python bench/run.py [--scale county|province|both] [--only regions,import,pages,load] [--write]
 
 Runs, each in fresh processes:
 
@@ -12,10 +12,12 @@ Runs, each in fresh processes:
 * ``load``    — 50 users at once through gunicorn with locust (PostgreSQL), p50 / p95 / p99 and errors.
 
 ``--scale province`` measures pages and load on 辽宁省 (2.4 million recipients), building the
-province databases first when they are missing (``bench/province.py``: about 40 minutes on
-PostgreSQL, 25 on SQLite; kept under var/bench/ for the next run). Prints every figure beside its
+province database first when it is missing (``bench/province.py``: about 40 minutes on PostgreSQL;
+with ``--province-sqlite`` also on SQLite, about 25 more; kept under var/bench/ for the next run).
+A SQLite province built before is measured whether or not the flag is given. Prints every figure beside its
 floor and target; ``--write`` also puts them in docs/performance.md (between its "bench/run.py"
-markers) with the date, the commands and the machine. Run it on a quiet machine: anything else
+markers) with the date, the commands and the machine, keeping the figures of earlier runs for
+what this run did not measure. Run it on a quiet machine: anything else
 running on the two cores shows in the figures.
 """
 
@@ -44,24 +46,26 @@ BEGIN = "<!-- bench/run.py: begin (generated; edit the text around it, not insid
 END = "<!-- bench/run.py: end -->"
 
 
-def collect(scale: str, parts: list[str], requests: int, users: int, seconds: int) -> list[Figure]:
+def collect(scale: str, parts: list[str], requests: int, users: int, seconds: int, province_sqlite: bool) -> list[Figure]:
     figures: list[Figure] = []
-    if scale == "province" and {"pages", "load"} & set(parts):
-        province.ensure(["postgresql", "sqlite"])
+    scales = ("county", "province") if scale == "both" else (scale,)
+    if "province" in scales and {"pages", "load"} & set(parts):
+        province.ensure(["postgresql", "sqlite"] if province_sqlite else ["postgresql"])
         figures += province.figures()
-    for part in parts:
+    steps = [(part, s) for part in parts for s in (scales if part in ("pages", "load") else ("",))]
+    for part, at in steps:
         started = time.perf_counter()
-        print(f"== {part} …", flush=True)
+        print(f"== {part} {at} …", flush=True)
         if part == "regions":
             found = regions_load.measure()
         elif part == "import":
             found = recipients_import.measure()
         elif part == "pages":
-            found = pages.measure(scale, requests)
+            found = pages.measure(at, requests)
         else:
-            found = load.measure(scale, users, seconds, ("postgresql",))
+            found = load.measure(at, users, seconds, ("postgresql",))
         for f in found:
-            f.scale = f.scale or ("national" if part == "regions" else "100,000 rows" if part == "import" else scale)
+            f.scale = f.scale or ("national" if part == "regions" else "100,000 rows" if part == "import" else at)
         print_figures(found)
         print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
         figures += found
@@ -80,7 +84,23 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines) + "\n\nDetails:\n\n" + "\n".join(notes)
 
 
+def merged(figures: list[Figure]) -> list[Figure]:
+    """This run's figures, plus those of earlier runs for what this one did not measure."""
+    last = ROOT / "var" / "bench" / "last_run.json"
+    if not last.exists():
+        return figures
+    fresh = {(f.what, f.backend, f.scale) for f in figures}
+    kept = []
+    for row in json.loads(last.read_text()):
+        row.pop("ratio", None)
+        f = Figure(**row)
+        if (f.what, f.backend, f.scale) not in fresh:
+            kept.append(f)
+    return kept + figures
+
+
 def write(figures: list[Figure], args) -> None:
+    figures = merged(figures)
     m = machine()
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     block = "\n".join([
@@ -107,18 +127,21 @@ def write(figures: list[Figure], args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=("county", "province"), default="county")
+    parser.add_argument("--scale", choices=("county", "province", "both"), default="county",
+                        help="where pages and load are measured (both: county, then province)")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     parser.add_argument("--requests", type=int, default=60, help="requests per page in the pages benchmark")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=90, help="length of the load test")
+    parser.add_argument("--province-sqlite", action="store_true",
+                        help="at province scale, build and measure the SQLite province too (about 25 minutes more)")
     parser.add_argument("--write", action="store_true", help="put the figures in docs/performance.md")
     args = parser.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
-    figures = collect(args.scale, parts, args.requests, args.users, args.seconds)
+    figures = collect(args.scale, parts, args.requests, args.users, args.seconds, args.province_sqlite)
     print("\n== summary")
     print_figures(figures)
     missed = [f for f in figures if f.met is False]

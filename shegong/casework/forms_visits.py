@@ -125,6 +125,14 @@ class VisitEditForm(VersionedFormMixin, VisitForm):
         return data
 
 
+def _set_choices(form, name, rows, first, pair):
+    """Fill a filter's choices; ``rows`` None (too many to list) leaves the filter out."""
+    if rows is None:
+        del form.fields[name]
+    else:
+        form.fields[name].choices = first + [pair(row) for row in rows]
+
+
 class VisitFilterForm(forms.Form):
     """Filters of the visit list."""
 
@@ -136,8 +144,8 @@ class VisitFilterForm(forms.Form):
 
     def __init__(self, *args, workers=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["worker"].choices = [("", _("All"))] + [(w.pk, w.name or w.username) for w in workers]
-        self.fields["village"].choices = [("", _("All"))] + [(v.code, v.name) for v in villages]
+        _set_choices(self, "worker", workers, [("", _("All"))], lambda w: (w.pk, w.name or w.username))
+        _set_choices(self, "village", villages, [("", _("All"))], lambda v: (v.code, v.name))
 
 
 class PlanFilterForm(forms.Form):
@@ -151,9 +159,12 @@ class PlanFilterForm(forms.Form):
 
     def __init__(self, *args, workers=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("Anyone")), ("none", _("Not assigned"))] + [(str(w.pk), w.name or w.username) for w in workers]
-        self.fields["worker"].widget.choices = choices
-        self.fields["village"].choices = [("", _("All"))] + [(v.code, v.name) for v in villages]
+        if workers is None:
+            del self.fields["worker"]
+        else:
+            choices = [("", _("Anyone")), ("none", _("Not assigned"))] + [(str(w.pk), w.name or w.username) for w in workers]
+            self.fields["worker"].widget.choices = choices
+        _set_choices(self, "village", villages, [("", _("All"))], lambda v: (v.code, v.name))
 
 
 class PlanAssignForm(forms.Form):

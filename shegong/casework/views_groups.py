@@ -208,7 +208,7 @@ def person_search(request):
         qs = Recipient.objects.visible_to(request.user).filter(merged_into__isnull=True).select_related("region")
         if pinyin.looks_like_pinyin(q):
             compact = q.replace(" ", "").lower()
-            qs = qs.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
+            qs = qs.filter(pinyin.name_search(compact))
         else:
             qs = qs.filter(name__icontains=q)
         found = list(qs.order_by("name_pinyin", "pk")[:SEARCH_LIMIT])

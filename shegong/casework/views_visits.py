@@ -79,6 +79,16 @@ def _villages_in_reach(user):
     return regions_within_reach(user, CASEWORK_ROLES["view"]).filter(level=Level.VILLAGE).order_by("code")
 
 
+CHOICES_CAP = 500
+
+
+def _choices(queryset):
+    """A filter's choices, or None when there are too many to choose from in a list (a province
+    official reaches 16,000 villages and 4,000 social workers): the filter is then left out."""
+    rows = list(queryset[: CHOICES_CAP + 1])
+    return rows if len(rows) <= CHOICES_CAP else None
+
+
 # --- The visit list and its export --------------------------------------------------------------
 
 
@@ -126,12 +136,12 @@ def _export_row(v: Visit) -> list:
 @login_required
 def visit_list(request):
     """Home visits within reach, filtered; a worker's own by default ("my visits")."""
-    workers = list(_workers_in_reach(request.user))
+    workers = _choices(_workers_in_reach(request.user))
     params = request.GET.copy()
     roles = {a.role for a in assignments_of(request.user)}
-    if "worker" not in params and roles == {"worker"} and any(w.pk == request.user.pk for w in workers):
+    if "worker" not in params and roles == {"worker"} and any(w.pk == request.user.pk for w in workers or ()):
         params["worker"] = str(request.user.pk)
-    form = VisitFilterForm(params, workers=workers, villages=_villages_in_reach(request.user).only("code", "name"))
+    form = VisitFilterForm(params, workers=workers, villages=_choices(_villages_in_reach(request.user).only("code", "name")))
     qs = _visit_rows(request, form)
     if request.GET.get("format") == "xlsx":
         codes = _view_codes(request.user)
@@ -197,8 +207,8 @@ def visit_due(request):
 def plan_list(request):
     """Every open planned visit within reach, filtered, with assignment for the station lead."""
     today = timezone.localdate()
-    workers = list(_workers_in_reach(request.user))
-    form = PlanFilterForm(request.GET or None, workers=workers, villages=_villages_in_reach(request.user).only("code", "name"))
+    workers = _choices(_workers_in_reach(request.user))
+    form = PlanFilterForm(request.GET or None, workers=workers, villages=_choices(_villages_in_reach(request.user).only("code", "name")))
     qs = (
         PlannedVisit.objects.visible_to(request.user).filter(status=PlanStatus.OPEN)
         .select_related("recipient", "region", "assigned_to").order_by("due_on", "pk")
@@ -209,13 +219,13 @@ def plan_list(request):
             qs = qs.filter(due_on__lt=today)
         elif data["when"] == "week":
             qs = qs.filter(due_on__gte=today, due_on__lte=_week_end(today))
-        if data["worker"] == "none":
+        if data.get("worker", "") == "none":
             qs = qs.filter(assigned_to__isnull=True)
-        elif data["worker"].isdigit():
+        elif data.get("worker", "").isdigit():
             qs = qs.filter(assigned_to_id=int(data["worker"]))
         if data["reason"]:
             qs = qs.filter(reason=data["reason"])
-        if data["village"]:
+        if data.get("village"):
             qs = qs.filter(region_id=data["village"])
     page, query = page_of(request, qs)
     leads = services_visits.lead_townships(request.user)
@@ -310,7 +320,7 @@ def _pick(request):
         people = Recipient.objects.visible_to(request.user, CHANGE).filter(merged_into__isnull=True).select_related("region")
         if pinyin.looks_like_pinyin(q):
             compact = q.replace(" ", "").lower()
-            people = people.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
+            people = people.filter(pinyin.name_search(compact))
         else:
             people = people.filter(name__icontains=q)
         found = list(people.order_by("name_pinyin", "pk")[:PICK_LIMIT])

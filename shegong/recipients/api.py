@@ -124,7 +124,7 @@ class RecipientApiFilter(django_filters.FilterSet):
             return queryset
         if pinyin.looks_like_pinyin(value):
             compact = value.replace(" ", "").lower()
-            return queryset.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
+            return queryset.filter(pinyin.name_search(compact))
         return queryset.filter(name__icontains=value)
 
     def by_category(self, queryset, name, value: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.scoping import assignments_of, regions_within_reach
@@ -120,7 +120,7 @@ class RecipientFilter(PlaceFilterMixin):
             return queryset
         if pinyin.looks_like_pinyin(value):
             compact = value.replace(" ", "").lower()
-            return queryset.filter(Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact))
+            return queryset.filter(pinyin.name_search(compact))
         return queryset.filter(name__icontains=value)
 
     def by_category(self, queryset, name, value: str):

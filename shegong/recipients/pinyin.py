@@ -82,3 +82,19 @@ def sounds_alike(a: str, b: str) -> bool:
     if len(sa) != len(sb) or len(sa) < 3:
         return False
     return sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+
+
+def name_search(compact: str):
+    """Recipients whose pinyin initials (``zs``) or full pinyin (``zhangs``) start with ``compact``
+    (lower case, no spaces).
+
+    Both start with the same letter, so the full pinyin is also held to that letter's range: the
+    planner then reads the list's own order (by pinyin) from that letter on, instead of walking a
+    province's 2.4 million names from "a" looking for the first "wl" (5.7 s, measured)."""
+    from django.db.models import Q
+
+    match = Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact)
+    first = compact[:1]
+    if "a" <= first <= "z":
+        match &= Q(name_pinyin__gte=first, name_pinyin__lt=chr(ord(first) + 1))
+    return match

@@ -327,6 +327,7 @@ def attachment_file(request, pk):
 def household_list(request):
     filterset, qs = selectors.household_list(actor=request.user, params=request.GET)
     page, query = page_of(request, qs)
+    page.object_list = selectors.with_member_counts(page.object_list)
     return render(request, "recipients/household_list.html", {"filter": filterset, "page": page, "query": query})
 
 

@@ -1268,7 +1268,7 @@ PINNED: dict[str, int] = {
     "workforce:session_detail": 8, "workforce:volunteer_list": 11, "workforce:volunteer_detail": 9,
     "workforce:wage_list": 9, "contracts:contract_list": 11, "contracts:contract_detail": 17,
     "recipients:recipient_list": 13, "recipients:recipient_detail": 22, "recipients:recipient_print": 21,
-    "recipients:household_list": 11, "recipients:household_options": 8, "recipients:household_detail": 10,
+    "recipients:household_list": 12, "recipients:household_options": 8, "recipients:household_detail": 10,
     "recipients:household_assessments": 11, "recipients:import_list": 10, "recipients:import_detail": 9,
     "recipients:assessments_due": 10, "recipients:assessment_detail": 11, "recipients:needs_list": 12,
     "recipients:resource_list": 11, "recipients:resource_detail": 11, "recipients:referral_update": 9,

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         "Write deterministic synthetic data on the real region tree: per county an operator and a supervisor; per "
         "township a station, 2-4 social workers with accounts, recipients (valid, unique, encrypted ID numbers) in "
         "households with categories, and --years years of home visits, cases, groups and activities. "
-        "Timeline entries and status changes are not written (for speed). Refuses townships that already hold "
+        "Each file gets its timeline (registered, visits, cases opened, groups joined); status changes are not written. Refuses townships that already hold "
         "generated data. --preset county: 海城市 (the shipped slice); --preset province: 辽宁省 (load the national "
         "region set first)."
     )
