@@ -143,6 +143,9 @@ else:
     INSTALLED_APPS += ["django_tasks_db"]
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Django's form renderer, with plain <select>s written in Python (core/forms_renderer.py).
+FORM_RENDERER = "shegong.core.forms_renderer.Renderer"
+
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("SHEGONG_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
