@@ -105,7 +105,8 @@ def write(figures: list[Figure], args) -> None:
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     block = "\n".join([
         BEGIN,
-        f"Measured {date.today():%Y-%m-%d} with `.venv/bin/python {command}` on {m['cpu']}, {m['cores']} cores, "
+        f"Measured {date.today():%Y-%m-%d} by `bench/run.py` (last run: `.venv/bin/python {command}`; figures it did "
+        f"not re-measure are kept from earlier runs, see var/bench/last_run.json) on {m['cpu']}, {m['cores']} cores, "
         f"{m['memory']}; Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql']} on the same host; "
         f"{m['os']}. Figures are p95 unless the unit says otherwise; the floor is the same work without us "
         "(COPY or executemany of the same rows; a page's own SELECTs through the raw cursor; the bare "
