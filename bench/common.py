@@ -17,6 +17,24 @@ PG_SERVER = os.environ.get("SHEGONG_BENCH_PG", "postgresql://postgres@127.0.0.1:
 REGIONS_DIR = ROOT.parent / "shared" / "data" / "regions"
 
 
+# Start of a measuring child process: Django set up; with ``build == "county"`` (its second argument) a
+# fresh database gets the 海城市 regions and ``shegong generate --preset county`` first.
+CHILD_START = r"""
+import json, statistics, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.test.utils import setup_test_environment
+
+setup_test_environment()
+if sys.argv[2] == "county":
+    call_command("migrate", verbosity=0)
+    call_command("regions", "load", verbosity=0)
+    call_command("generate", preset="county", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+"""
+
+
 @dataclass
 class Figure:
     """One measured figure, beside its floor (the same work in raw SQL or COPY) and its target."""

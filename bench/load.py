@@ -27,26 +27,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+from common import CHILD_START, ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
 
 TARGET_MS = 150
 REDIS = os.environ.get("SHEGONG_BENCH_REDIS", "redis://127.0.0.1:6379/7")
 
-PREPARE = r"""
-import json, sys
-import django
-django.setup()
-from django.core.management import call_command
+PREPARE = CHILD_START + r"""
 from django.test import Client
-from django.test.utils import setup_test_environment
 
-setup_test_environment()
-users_wanted, build, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-if build == "county":
-    call_command("migrate", verbosity=0)
-    call_command("regions", "load", verbosity=0)
-    call_command("generate", preset="county", verbosity=0)
-call_command("collectstatic", interactive=False, verbosity=0)
+users_wanted, out = int(sys.argv[1]), sys.argv[3]
 
 from shegong.accounts.models import User
 from shegong.core import crypto

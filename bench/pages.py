@@ -26,27 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+from common import CHILD_START, ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
 
 TARGET_MS = 150
 ID_TARGET_MS = 20
 
-MEASURE = r"""
-import json, statistics, sys, time
-import django
-django.setup()
-from django.core.management import call_command
+MEASURE = CHILD_START + r"""
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 
-setup_test_environment()
-requests, build = int(sys.argv[1]), sys.argv[2]
-if build == "county":
-    call_command("migrate", verbosity=0)
-    call_command("regions", "load", verbosity=0)
-    call_command("generate", preset="county", verbosity=0)
-call_command("collectstatic", interactive=False, verbosity=0)
+requests = int(sys.argv[1])
 
 from shegong.accounts.models import RoleAssignment, User
 from shegong.casework.models import Visit

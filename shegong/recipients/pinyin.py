@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from django.db.models import Q
 from pypinyin.pinyin_dict import pinyin_dict
 
 # Surnames whose reading as a surname is not the character's first reading.
@@ -91,8 +92,6 @@ def name_search(compact: str):
     Both start with the same letter, so the full pinyin is also held to that letter's range: the
     planner then reads the list's own order (by pinyin) from that letter on, instead of walking a
     province's 2.4 million names from "a" looking for the first "wl" (5.7 s, measured)."""
-    from django.db.models import Q
-
     match = Q(name_initials__prefix=compact) | Q(name_pinyin__prefix=compact)
     first = compact[:1]
     if "a" <= first <= "z":

@@ -181,14 +181,14 @@ def townships_for(preset: str, limit: int | None = None) -> list[Region]:
     region set loaded does not hold the preset's townships."""
     code, expected = PRESETS[preset]
     place = Region.objects.filter(code=code).first()
-    found = Region.objects.filter(code__under=code, level=Level.TOWNSHIP).count()
+    found = Region.objects.under(code).townships().count()
     if place is None or found == 0 or (expected and found < expected):
         how = ("shegong regions load" if preset == "county" else
                f"shegong regions load /path/to/regions --under {code}   (the national set: provinces.csv … villages.csv)")
         raise GenerateError(
             f"The {preset} preset needs {expected or 'the'} townships under {code}; {found} are loaded. Load them first:\n  {how}"
         )
-    qs = Region.objects.filter(code__under=code, level=Level.TOWNSHIP).order_by("code")
+    qs = Region.objects.under(code).townships().order_by("code")
     return list(qs[:limit] if limit else qs)
 
 
@@ -337,7 +337,7 @@ class Generator:
             supervisor.set_unusable_password()
             supervisor.save()
             RoleAssignment.objects.create(user=supervisor, role="supervisor", region=region, operator=operator)
-        codes = list(Region.objects.filter(code__under=code, level=Level.TOWNSHIP).order_by("code").values_list("code", flat=True))
+        codes = list(Region.objects.under(code).townships().order_by("code").values_list("code", flat=True))
         county = County(code, operator, supervisor, id_prefix(code), {c: i % TOWNSHIP_SLOTS for i, c in enumerate(codes)})
         self.counties[code] = county
         return county
@@ -346,7 +346,7 @@ class Generator:
 
     def township(self, township: Region, county: County) -> dict[str, int]:
         code = township.code
-        villages = list(Region.objects.filter(code__under=code, level=Level.VILLAGE).order_by("code"))
+        villages = list(Region.objects.under(code).filter(level=Level.VILLAGE).order_by("code"))
         if not villages:
             villages = [township]  # a township without villages in the table: people at the township
         station, created = self._station(township, county)
