@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shegong.contracts",
     "shegong.recipients",
     "shegong.casework",
+    "shegong.monitoring",
 ]
 
 MIDDLEWARE = [
