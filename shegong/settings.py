@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shegong.recipients",
     "shegong.casework",
     "shegong.monitoring",
+    "shegong.reports",
 ]
 
 MIDDLEWARE = [

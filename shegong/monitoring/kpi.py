@@ -404,6 +404,17 @@ def _categories(values: Values, period: Period, today: date) -> list[dict]:
     return rows
 
 
+def visit_plans(code: str, today: date | None = None) -> dict:
+    """Open visit plans of ``code``: overdue (due in a month gone by), due this month, later."""
+    today = today or timezone.localdate()
+    current = (today.year, today.month)
+    out = {"overdue": 0, "this_month": 0, "later": 0}
+    for year, month, value in Tally.objects.filter(unit=code, metric="plans_open").values_list("year", "month", "value"):
+        key = "overdue" if (year, month) < current else "this_month" if (year, month) == current else "later"
+        out[key] += int(value)
+    return out
+
+
 def _drill(code: str, period: Period) -> dict:
     """Where each figure's records are listed (the lists filter by place and dates)."""
     dates = {"region": code, "date_from": period.start.isoformat(), "date_to": period.end.isoformat()}

@@ -46,6 +46,7 @@ MONTHLY = (
     "supervision_hours",
     "volunteer_hours",
     "staff_months",  # workers on post on the 15th of the month
+    "plans_open",  # visit plans still open, in the month they are due (overdue: the months gone by)
 )
 # Figures of the whole year (month 0): who a coverage rate is measured against.
 YEARLY = ("people_others",)
@@ -292,6 +293,13 @@ def count(prefix: str, year: int) -> dict[tuple[str, int, str], Decimal]:
     for kind, metric in ((ActivityKind.ACTIVITY, "activities"), (ActivityKind.PUBLICITY, "publicity")):
         for region, month, n in _grouped(activities.filter(kind=kind), "held_on", "region_id"):
             counts.add(region, month, metric, n)
+    from shegong.casework.models import PlannedVisit, PlanStatus
+
+    for region, month, n in _grouped(
+        PlannedVisit.objects.filter(_place("region__code", prefix), status=PlanStatus.OPEN, due_on__gte=start, due_on__lte=end),
+        "due_on", "region_id",
+    ):
+        counts.add(region, month, "plans_open", n)
     _count_workforce(counts, prefix, year)
     _count_domains(counts, prefix, year)
     return {key: value for key, value in counts.values.items() if value}

@@ -58,6 +58,10 @@ def _status_change(s):
     yield _region_of_recipient(s.recipient_id), ("years", s.changed_on, None)
 
 
+def _plan(p):
+    yield p.region_id, [p.due_on]
+
+
 def _case(c):
     yield c.region_id, [c.opened_on, c.closed_on]
 
@@ -128,6 +132,7 @@ def _volunteer_service(v):
 
 WATCHED = {
     "casework.Visit": _visit,
+    "casework.PlannedVisit": _plan,
     "casework.Case": _case,
     "casework.Group": _group,
     "casework.GroupMember": _group_part,
@@ -143,7 +148,7 @@ WATCHED = {
     "workforce.VolunteerService": _volunteer_service,
 }
 # Models whose place or dates an edit can change: the old values are marked too.
-MOVABLE = {"casework.Visit", "casework.Case", "casework.Group", "casework.Activity", "recipients.Recipient",
+MOVABLE = {"casework.Visit", "casework.PlannedVisit", "casework.Case", "casework.Group", "casework.Activity", "recipients.Recipient",
            "recipients.CategoryMembership", "workforce.StationAssignment", "workforce.Session"}
 
 
