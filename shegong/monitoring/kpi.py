@@ -231,7 +231,7 @@ def _workers(code: str | None, on: date, station_ids=None) -> list[tuple[str, bo
     qs = StationAssignment.objects.filter(start__lte=on).filter(Q(end__isnull=True) | Q(end__gte=on))
     qs = qs.filter(station_id__in=station_ids) if station_ids is not None else qs.filter(station__region__code__under=code)
     return [
-        (region, bool(level), took)
+        (region, bool(level) and level != "none", took)
         for region, level, took in qs.values_list("station__region_id", "worker__certificate_level", "worker__took_post_on")
     ]
 
@@ -419,6 +419,7 @@ def _drill(code: str, period: Period) -> dict:
     """Where each figure's records are listed (the lists filter by place and dates)."""
     dates = {"region": code, "date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
     year_dates = {"region": code, "date_from": date(period.end.year, 1, 1).isoformat(), "date_to": period.end.isoformat()}
+    held = {"region": code, "held_from": period.start.isoformat(), "held_to": period.end.isoformat()}  # the activity list's names
 
     def url(name, params):
         try:
@@ -429,8 +430,8 @@ def _drill(code: str, period: Period) -> dict:
     return {
         "cases": url("casework:case_list", dates),
         "groups_valid": url("casework:group_list", {**dates, "valid": "yes"}),
-        "activities": url("casework:activity_list", {**dates, "kind": "activity"}),
-        "publicity": url("casework:activity_list", {**dates, "kind": "publicity"}),
+        "activities": url("casework:activity_list", {**held, "kind": "activity"}),
+        "publicity": url("casework:activity_list", {**held, "kind": "publicity"}),
         "visit_new": url("casework:visit_list", year_dates),
         "visit_others": url("casework:visit_list", year_dates),
         "training": url("workforce:session_list", {**dates, "kind": "training"}),

@@ -13,8 +13,8 @@ commits, so a form that writes ten rows costs one refresh.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -404,7 +404,17 @@ def _years_with_records(prefix: str) -> list[int]:
 
 # --- Marking what changed ------------------------------------------------------------------------
 
-_pending = threading.local()
+class _Pending:
+    """The townships and years a transaction changed, recounted once when it commits."""
+
+    def __init__(self):
+        self.items: set[tuple[str, int]] = set()
+        self.done = False
+
+    def flush(self):
+        self.done = True
+        for unit, year in sorted(self.items):
+            refresh(unit, year)
 
 
 def touch(region_code: str | None, *days) -> None:
@@ -418,15 +428,17 @@ def touch(region_code: str | None, *days) -> None:
     unit = unit_of(region_code)
     if len(unit) < 6:
         return
-    dirty = getattr(_pending, "dirty", None)
-    if dirty is None:
-        dirty = _pending.dirty = set()
-    new = {(unit, year) for year in years} - dirty
-    if new:
-        # Marks of a transaction that rolled back stay in the set and are recounted with the next
-        # commit's: a recount is exact whenever it runs.
-        dirty.update(new)
-        transaction.on_commit(_flush)
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        for year in sorted(years):
+            refresh(unit, year)
+        return
+    pending = getattr(conn, "_shegong_rollups", None)
+    # A rolled-back transaction (or savepoint) drops its callback: start a new list then.
+    if pending is None or pending.done or not any(entry[1] == pending.flush for entry in conn.run_on_commit):
+        pending = conn._shegong_rollups = _Pending()
+        transaction.on_commit(pending.flush)
+    pending.items.update((unit, year) for year in years)
 
 
 def touch_years(region_code: str | None, first: date | None, last: date | None = None) -> None:
@@ -436,10 +448,3 @@ def touch_years(region_code: str | None, first: date | None, last: date | None =
     last = last or timezone.localdate()
     start = max(first.year, last.year - 5)
     touch(region_code, *(date(y, 1, 1) for y in range(start, last.year + 1)))
-
-
-def _flush() -> None:
-    dirty = getattr(_pending, "dirty", None) or set()
-    _pending.dirty = set()
-    for unit, year in sorted(dirty):
-        refresh(unit, year)
