@@ -5,6 +5,7 @@ one process, nothing else to install. ``DATABASE_URL`` switches to PostgreSQL an
 to Redis for cache, sessions and the task queue.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("SHEGONG_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("SHEGONG_CSRF_TRUSTED_ORIGINS", default=[])
+
+# openpyxl switches to lxml when it is installed (python-docx brings it) and then writes every
+# Chinese character of a workbook as a numeric entity: valid, but three to four times larger and
+# unreadable as plain XML. Keep its own writer, as before python-docx was installed.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -155,6 +161,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks here at start-up
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# ECharts and other browser libraries from node_modules (package.json; npm ci in scripts/bootstrap).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "shegong.monitoring.vendor.VendorFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

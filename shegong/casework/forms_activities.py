@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.core.concurrency import VersionedFormMixin
 from shegong.core.scoping import assignments_of, regions_within_reach
 from shegong.recipients.models import Recipient
+from shegong.regions.fields import RegionFilter
 from shegong.regions.models import Level
 
 from .forms_groups import (
@@ -151,10 +152,11 @@ class ActivityFilter(django_filters.FilterSet):
     held_to = django_filters.DateFilter(label=_("To"), field_name="held_on", lookup_expr="lte", widget=DATE)
     place_region = django_filters.ChoiceFilter(label=_("Township or village"), method="by_place", empty_label=_("Everywhere"))
     topic = django_filters.ChoiceFilter(label=_("Topic"), method="by_topic", empty_label=_("All topics"))
+    region = RegionFilter(label=_("Place (region code)"), field_name="region__code")  # the dashboards' drill-down
 
     class Meta:
         model = Activity
-        fields = ["kind", "held_from", "held_to", "place_region", "topic"]
+        fields = ["kind", "held_from", "held_to", "place_region", "topic", "region"]
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

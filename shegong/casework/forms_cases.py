@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shegong.core.concurrency import VersionedFormMixin
+from shegong.regions.fields import RegionCodeField
 
 from . import services_cases as svc
 from .catalogue import grouped_choices, items_for
@@ -50,6 +51,10 @@ class CaseFilterForm(forms.Form):
     supervisor = PersonChoiceField(label=_("Supervisor"), required=False, queryset=None, empty_label=_("Anyone"))
     q = forms.CharField(label=_("Name or case number"), required=False, max_length=50)
     awaiting = forms.BooleanField(label=_("Awaiting my approval (待我审批)"), required=False)
+    # The dashboards' drill-down (?region=…&date_from=…&date_to=…): cases opened there and then.
+    region = RegionCodeField()
+    date_from = forms.DateField(label=_("Opened from"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("Opened to"), required=False, widget=DATE)
 
     def __init__(self, *args, cases, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.core.concurrency import VersionedFormMixin
 from shegong.core.scoping import regions_within_reach
 from shegong.recipients.models import Recipient
+from shegong.regions.fields import RegionCodeField
 from shegong.regions.models import Level
 
 from .catalogue import items_for
@@ -49,6 +50,18 @@ def leader_queryset(townships: list[str]):
     for code in townships:
         q |= Q(pk__in=workers_at(code).values("pk"))
     return get_user_model().objects.filter(q).order_by("name", "username")
+
+
+class GroupDrillForm(forms.Form):
+    """The dashboards' drill-down of the group list (``?region=…&date_from=…&date_to=…&valid=yes``):
+    groups of a place judged in a period (on their end, else their last session, as the rollups
+    count them), valid or not against the profile in force."""
+
+    region = RegionCodeField()
+    date_from = forms.DateField(label=_("Ended (or last met) from"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("Ended (or last met) to"), required=False, widget=DATE)
+    valid = forms.ChoiceField(label=_("Valid"), required=False,
+                              choices=[("", _("All")), ("yes", _("Valid")), ("no", _("Not valid"))])
 
 
 class PlaceChoiceField(forms.ModelChoiceField):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.concurrency import VersionedFormMixin
+from shegong.regions.fields import RegionCodeField
 
 from . import catalogue
 from .models import Condition, FollowUp, PlanReason, Risk, VisitOutcome
@@ -141,6 +142,7 @@ class VisitFilterForm(forms.Form):
     worker = forms.TypedChoiceField(label=_("Social worker"), coerce=int, required=False, empty_value=None)
     outcome = forms.ChoiceField(label=_("At the door"), required=False, choices=[("", _("All"))] + list(VisitOutcome.choices))
     village = forms.ChoiceField(label=_("Village or community"), required=False)
+    region = RegionCodeField()  # the dashboards' drill-down: a place and everything under it
 
     def __init__(self, *args, workers=(), villages=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from shegong.core.flow import attach_errors
 from shegong.core.lists import page_of
 from shegong.core.scoping import assignments_of
 from shegong.recipients.models import Recipient
+from shegong.regions.fields import region_q
 
 from . import forms_cases as forms
 from . import services_cases as svc
@@ -73,6 +74,12 @@ def case_list(request):
             qs = qs.filter(Q(recipient__name__icontains=data["q"]) | Q(number__icontains=data["q"]))
         if data["awaiting"]:
             qs = qs.filter(supervisor=request.user, approvals__status=ApprovalStatus.PENDING)
+        if data["region"]:
+            qs = qs.filter(region_q("region__code", data["region"]))
+        if data["date_from"]:
+            qs = qs.filter(opened_on__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(opened_on__lte=data["date_to"])
     page, query = page_of(request, qs)
     awaiting = Approval.objects.visible_to(request.user).filter(status=ApprovalStatus.PENDING, case__supervisor=request.user).count()
     return render(request, "casework/case_list.html", {

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,9 +22,19 @@ from shegong.core.lists import page_of
 from shegong.core.scoping import CHANGE
 from shegong.recipients import pinyin
 from shegong.recipients.models import Recipient
+from shegong.regions.fields import region_q
 
 from . import services_groups as svc
-from .forms_groups import GroupEditForm, GroupForm, LeaveForm, MemberForm, SessionEditForm, SessionForm, places_for
+from .forms_groups import (
+    GroupDrillForm,
+    GroupEditForm,
+    GroupForm,
+    LeaveForm,
+    MemberForm,
+    SessionEditForm,
+    SessionForm,
+    places_for,
+)
 from .models import Group, GroupMember, GroupSession, GroupStatus, SessionAttendance
 
 SEARCH_LIMIT = 20
@@ -75,6 +86,8 @@ def group_list(request):
     q = request.GET.get("q", "").strip()[:50]
     if q:
         qs = qs.filter(name__icontains=q)
+    drill = GroupDrillForm(request.GET)
+    qs = _drilled(qs, drill)
     page, query = page_of(request, _with_validity_data(qs.order_by("-starts_on", "-pk")))
     groups = list(page.object_list)
     pairs = {}
@@ -87,9 +100,31 @@ def group_list(request):
         request, "casework/group_list.html",
         {
             "page": page, "query": query, "rows": rows, "statuses": GroupStatus.choices, "status": status, "year": year,
-            "q": q, "can_create": places_for(request.user).exists(),
+            "q": q, "can_create": places_for(request.user).exists(), "drill": drill,
         },
     )
+
+
+def _drilled(qs, drill):
+    """``qs`` narrowed by the drill-down filters (nothing when they are wrong: the form says why)."""
+    if not drill.is_valid():
+        return qs.none()
+    data = drill.cleaned_data
+    if data["region"]:
+        qs = qs.filter(region_q("region__code", data["region"]))
+    if data["date_from"] or data["date_to"]:
+        qs = qs.annotate(_judged=Coalesce("ends_on", Max("sessions__held_on")))
+        if data["date_from"]:
+            qs = qs.filter(_judged__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(_judged__lte=data["date_to"])
+    if data["valid"]:
+        groups = list(_with_validity_data(qs.order_by()))
+        days = {g.pk: (g.region_id, svc.validity_day(g, list(g.sessions.all()))) for g in groups}
+        policies = svc.policies_for(days.values())
+        wanted = data["valid"] == "yes"
+        qs = qs.filter(pk__in=[g.pk for g in groups if svc.validity(g, policy=policies[days[g.pk]]).valid == wanted])
+    return qs
 
 
 # --- Create, edit, detail ---------------------------------------------------------------------

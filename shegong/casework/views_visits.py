@@ -30,6 +30,7 @@ from shegong.core.lists import filters_of, page_of
 from shegong.core.scoping import CHANGE, assignments_of, regions_within_reach
 from shegong.recipients import pinyin
 from shegong.recipients.models import Household, Recipient
+from shegong.regions.fields import region_q
 from shegong.regions.models import Level, Region
 
 from . import services_visits
@@ -112,6 +113,8 @@ def _visit_rows(request, form):
         qs = qs.filter(outcome=data["outcome"])
     if data.get("village"):
         qs = qs.filter(region_id=data["village"])
+    if data.get("region"):
+        qs = qs.filter(region_q("region__code", data["region"]))
     recipient = request.GET.get("recipient", "")
     if recipient.isdigit():
         qs = qs.filter(recipient_id=int(recipient))

@@ -11,9 +11,11 @@ from .scoping import assignments_of
 # (url name, label, roles that see it; None = everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), None),
+    ("monitoring:home", _("Dashboard"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor", "evaluator"}),
     ("stations:station_list", _("Stations"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor"}),
     ("stations:operator_list", _("Operators"), {"bureau", "admin", "operator_manager"}),
     ("contracts:contract_list", _("Contracts"), {"bureau", "admin", "operator_manager"}),
+    ("reports:report_list", _("Reports"), {"bureau", "admin", "operator_manager", "township_officer"}),
     ("workforce:worker_list", _("Social workers"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
     ("workforce:session_list", _("Training and supervision"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "supervisor"}),
     ("recipients:resource_list", _("Resources"), set(RESOURCE_ROLES["view"])),
@@ -24,6 +26,7 @@ NAVIGATION = [
     ("casework:case_list", _("Cases"), set(CASEWORK_ROLES["view"])),
     ("casework:group_list", _("Groups"), set(CASEWORK_ROLES["view"])),
     ("casework:activity_list", _("Activities"), set(CASEWORK_ROLES["view"])),
+    ("monitoring:todo", _("To do"), None),
     ("regions:browse", _("Regions"), None),
     ("accounts:user_list", _("Users"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead"}),
     ("core:audit_list", _("Audit log"), {"bureau", "admin", "township_officer"}),
@@ -50,6 +53,10 @@ def navigation(request):
             url = reverse(name)
             current = request.path == url if name == "core:home" else request.path.startswith(url)
             items.append({"url": url, "label": label, "current": current})
+    # Only the longest matching address is the current page (/monitoring/todo/ is not the dashboard).
+    longest = max((len(i["url"]) for i in items if i["current"]), default=0)
+    for item in items:
+        item["current"] = item["current"] and len(item["url"]) == longest
     primary = primary_assignment(user)
     region_path = primary.region.path() if primary and primary.region_id else []
     return {"nav_items": items, "primary_assignment": primary, "region_path": region_path}

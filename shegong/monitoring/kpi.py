@@ -23,8 +23,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from shegong.policies.parameters import PARAMETERS
 from shegong.regions.models import CODE_LENGTHS, Region
@@ -67,6 +67,17 @@ STATUS_LABELS = {
     "no_target": gettext_lazy("No target"),
 }
 HUNDRED = Decimal(100)
+
+
+_TEXTS: dict = {}
+
+
+def _text(text) -> str:
+    """``str(text)`` of a label above, translated once per language (a scorecard reads hundreds)."""
+    key = (id(text), get_language())
+    if key not in _TEXTS:
+        _TEXTS[key] = str(text)
+    return _TEXTS[key]
 
 
 def _q(value, places="0.1") -> Decimal:
@@ -179,10 +190,14 @@ class Values:
         return {k for (_y, _m, k) in self.by if k.startswith(prefix)}
 
 
-def _read(units: list[str], years: list[int]) -> dict[str, Values]:
+def _read(units: list[str], years: list[int], whole: str | None = None) -> dict[str, Values]:
+    """The tallies of ``units``; with ``whole``, the other units' plain figures only (the figures per
+    category and per domain, most of the rows, are shown for ``whole`` alone)."""
     out = defaultdict(Values)
-    rows = Tally.objects.filter(unit__in=units, year__in=years).values_list("unit", "year", "month", "metric", "value")
-    for unit, year, month, metric, value in rows.iterator(chunk_size=5000):
+    rows = Tally.objects.filter(unit__in=units, year__in=years)
+    if whole is not None:
+        rows = rows.filter(Q(unit=whole) | ~Q(metric__contains=":"))
+    for unit, year, month, metric, value in rows.values_list("unit", "year", "month", "metric", "value"):
         out[unit].add(year, month, metric, value)
     return out
 
@@ -296,7 +311,7 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
         expected = None
         if period_target is not None:
             expected = _q(period_target * elapsed) if indicator.paced else period_target
-        figures.append(Figure(indicator.key, str(indicator.label), str(indicator.unit), actual, period_target, expected,
+        figures.append(Figure(indicator.key, _text(indicator.label), _text(indicator.unit), actual, period_target, expected,
                               source=source, drill=drill.get(indicator.key, ""), **extra))
 
     for key, metric in (("cases", "cases_opened"), ("groups_valid", "groups_valid"), ("activities", "activities"),
@@ -319,7 +334,7 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
         expected = None
         if period_target is not None:
             expected = period_target if not indicator.paced else _q(period_target * Period.year(end_year).elapsed(today))
-        figures.append(Figure(key, str(indicator.label), "%", actual, period_target, expected, numerator, den, source,
+        figures.append(Figure(key, _text(indicator.label), "%", actual, period_target, expected, numerator, den, source,
                               drill.get(key, "")))
 
     # Hours: the yearly hours per worker times the workers on post, month by month.
@@ -338,11 +353,11 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
     on_post = values.sum("staff_months", [last])
     indicator = BY_KEY["staffing"]
     minimum, source = target(indicator)
-    figures.append(Figure("staffing", str(indicator.label), str(indicator.unit), on_post, minimum, minimum,
+    figures.append(Figure("staffing", _text(indicator.label), _text(indicator.unit), on_post, minimum, minimum,
                           source=source, drill=drill.get("staffing", "")))
 
     certified = sum(1 for w in workers if w[1])
-    figures.append(Figure("certificates", str(BY_KEY["certificates"].label), "%",
+    figures.append(Figure("certificates", _text(BY_KEY["certificates"].label), "%",
                           _q(Decimal(certified) * HUNDRED / len(workers)) if workers else Decimal(0),
                           numerator=Decimal(certified), denominator=Decimal(len(workers)), drill=drill.get("certificates", "")))
 
@@ -354,7 +369,7 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
         if station.items >= 8 and area_ok and station.operator_id:
             complete += 1
     n = len(stations)
-    figures.append(Figure("eight_haves", str(BY_KEY["eight_haves"].label), "%",
+    figures.append(Figure("eight_haves", _text(BY_KEY["eight_haves"].label), "%",
                           _q(Decimal(complete) * HUNDRED / n) if n else Decimal(0), Decimal(100) if n else None,
                           Decimal(100) if n else None, Decimal(complete), Decimal(n), drill=drill.get("eight_haves", "")))
 
@@ -363,7 +378,7 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
         indicator = BY_KEY["stations"]
         rate_target, source = target(indicator)
         t = None if rate_target is None else _q(rate_target * HUNDRED)
-        figures.append(Figure("stations", str(indicator.label), "%", _q(Decimal(covered) * HUNDRED / townships), t, t,
+        figures.append(Figure("stations", _text(indicator.label), "%", _q(Decimal(covered) * HUNDRED / townships), t, t,
                               Decimal(covered), Decimal(townships), source, drill.get("stations", "")))
 
     card = Scorecard(code=code, name=name, period=period, today=today, figures=figures, stations=n)
@@ -443,11 +458,21 @@ def _drill(code: str, period: Period) -> dict:
     }
 
 
+_PLACE = "__place__"
+
+
+def _drills(period: Period):
+    """:func:`_drill` for many places: the addresses reversed once, each place filled in."""
+    template = _drill(_PLACE, period)
+    return lambda code: {key: url.replace(_PLACE, code) for key, url in template.items()}
+
+
 def _region_names(codes) -> dict[str, str]:
-    names = dict(Region.objects.filter(code__in=[c for c in codes if c]).values_list("code", "name"))
+    wanted = {c for c in codes if c} | {c[:6] for c in codes if len(c) == UNIT_LENGTH and c.endswith("000")}
+    names = dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
     for code in codes:
         if code not in names and len(code) == UNIT_LENGTH and code.endswith("000"):
-            names[code] = _("%(county)s (county level)") % {"county": names.get(code[:6]) or Region.objects.filter(code=code[:6]).values_list("name", flat=True).first() or code[:6]}
+            names[code] = _("%(county)s (county level)") % {"county": names.get(code[:6], code[:6])}
     return names
 
 
@@ -462,7 +487,8 @@ def scorecard(code: str, period: Period, *, today: date | None = None, children:
         # Places with stations but no figures yet are still places.
         next_len = next((n for n in CODE_LENGTHS if n > len(code)), UNIT_LENGTH)
         child_units = sorted(set(child_units) | {s.region[:next_len] for s in _stations(code)})
-    tallies = _read([code, *child_units], years)
+    tallies = _read([code, *child_units], years, whole=code)
+    drill = _drills(period)
     stations = _stations(code)
     _evidence_counts(stations)
     day = min(today, period.end)
@@ -480,7 +506,7 @@ def scorecard(code: str, period: Period, *, today: date | None = None, children:
     names = _region_names([code, *child_units])
     card = _compute(code=code, name=names.get(code, code), values=tallies[code], period=period, today=today,
                     stations=stations, workers=workers, townships=townships_of.get(code), policies=policies,
-                    contract_targets=None, drill=_drill(code, period))
+                    contract_targets=None, drill=drill(code))
     card.domains = _domains(tallies[code], period)
     card.categories = _categories(tallies[code], period, today)
     for child in child_units:
@@ -489,7 +515,7 @@ def scorecard(code: str, period: Period, *, today: date | None = None, children:
         card.children.append(_compute(
             code=child, name=names.get(child, child), values=tallies[child], period=period, today=today,
             stations=child_stations, workers=child_workers, townships=townships_of.get(child), policies=policies,
-            contract_targets=None, drill=_drill(child, period),
+            contract_targets=None, drill=drill(child),
         ))
     return card
 
@@ -513,9 +539,10 @@ def contract_scorecard(contract, period: Period | None = None, *, today: date | 
             targets[t.key] = (t.value, _("contract %(number)s") % {"number": contract.number})
     # A contract's yearly targets are for the contract: per-station keys are not multiplied again.
     names = _region_names(units)
+    policies = _policies({contract.purchaser_region_id} | {u[:6] for u in units}, period.end)
     card = _compute(code=contract.purchaser_region_id, name=str(contract), values=values, period=period, today=today,
                     stations=stations, workers=_workers(None, min(today, period.end), station_ids=station_ids),
-                    townships=None, policies=_policies({contract.purchaser_region_id}, period.end),
+                    townships=None, policies={contract.purchaser_region_id: policies[contract.purchaser_region_id]},
                     contract_targets=targets, drill=_drill(contract.purchaser_region_id, period))
     # The contract's staffing minimum is per station.
     staffing = card.figure("staffing")
@@ -527,7 +554,7 @@ def contract_scorecard(contract, period: Period | None = None, *, today: date | 
         unit_stations = [s for s in stations if s.region.startswith(unit) or (unit.endswith("000") and s.region == unit[:6])]
         card.children.append(_compute(
             code=unit, name=names.get(unit, unit), values=tallies[unit], period=period, today=today,
-            stations=unit_stations, workers=[], townships=None, policies=_policies({unit[:6]}, period.end),
+            stations=unit_stations, workers=[], townships=None, policies={unit[:6]: policies[unit[:6]]},
             contract_targets=None, drill=_drill(unit, period),
         ))
     return card

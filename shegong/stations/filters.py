@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shegong.regions.fields import RegionFilter
+
 from .models import Operator, Station
 
 
@@ -24,10 +26,11 @@ class StationFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Station.Kind.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Station.Status.choices, empty_label=_("All"))
     operator = django_filters.ModelChoiceFilter(label=_("Operator"), queryset=Operator.objects.none(), empty_label=_("All"))
+    region = RegionFilter(label=_("Place (region code)"), field_name="region__code")  # the dashboards' drill-down
 
     class Meta:
         model = Station
-        fields = ["q", "kind", "status", "operator"]
+        fields = ["q", "kind", "status", "operator", "region"]
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
