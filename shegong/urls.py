@@ -11,6 +11,8 @@ urlpatterns = [
     path("contracts/", include("shegong.contracts.urls")),
     path("recipients/", include("shegong.recipients.urls")),
     path("casework/", include("shegong.casework.urls")),
+    path("reports/", include("shegong.reports.urls")),
+    path("monitoring/", include("shegong.monitoring.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("shegong.api_urls")),
 ]

@@ -722,6 +722,20 @@ def add_to_eight_haves(w, i):
         Evidence.objects.create(station=w.station, item=item, kind="note", note=f"证据{i}")
 
 
+# Monitoring: KPI figures and the to-do list (monitoring/api.py, views_todo.py).
+
+
+def add_kpi_place(w, i):
+    """A township of the county with an operating station: one more child place of the county."""
+    township = Region.objects.create(code=f"2103819{i:02d}", name=f"乡镇标记{i}", level=4, parent=w.regions["county"])
+    w.new_station(i, region=township)
+
+
+def add_renewal(w, i):
+    """A contract in force whose period has ended with its renewal undecided: one more thing to do."""
+    w.new_contract(i, status="active").stations.add(w.station)
+
+
 # ---- The pages ---------------------------------------------------------------------------------
 
 
@@ -825,6 +839,17 @@ PAGES: list[Page] = [
          mark("领域标记{i}", "条目标记{i}", "项目标记{i}")),
     Page("casework:catalogue_edit", "county_bureau", lambda w: f"/casework/catalogue/profiles/{w.profile.pk}/",
          add_catalogue_item, mark("领域标记{i}", "条目标记{i}", "项目标记{i}")),
+    # Monitoring: the dashboards (a county with one more township each time; the operator manager's
+    # townships; a contract's scorecard)
+    Page("monitoring:dashboard", "county_bureau", lambda w: "/monitoring/210381/?period=2025", add_kpi_place,
+         mark("乡镇标记{i}")),
+    Page("monitoring:home", "operator_manager", lambda w: "/monitoring/?period=2025", add_kpi_place, mark("乡镇标记{i}")),
+    Page("monitoring:contract", "county_bureau", lambda w: f"/monitoring/contracts/{w.contract.pk}/", add_to_contract,
+         fixed("HC-标记主")),
+    # Monitoring: the to-do list and the summary the home page loads
+    Page("monitoring:todo", "county_bureau", lambda w: "/monitoring/todo/", add_renewal, mark("HC-标记{i}")),
+    Page("monitoring:todo_summary", "county_bureau", lambda w: "/monitoring/todo/summary/", add_renewal,
+         lambda w, i, row: [f'#todo-contracts"><strong class="bad-figure">{i + 1}</strong>']),
     # ---- The API ----
     Page("v1:region-list", "county_bureau", lambda w: api("regions/?parent=210381"), add_township, mark("乡镇标记{i}"), json=True),
     Page("v1:region-detail", "county_bureau", lambda w: api("regions/210381/"), add_township, fixed("海城市"), json=True),
@@ -938,6 +963,11 @@ PAGES: list[Page] = [
          lambda w: api(f"casework-attachments/{w.record_attachment(w.visit, '主附件').pk}/"), nothing, fixed("主附件"), json=True),
     Page("v1:cw-referral-list", "worker_a", lambda w: api("casework-referrals/"), add_cw_referral, mark("机构标记{i}"),
          json=True),
+    Page("v1:kpi-list", "county_bureau", lambda w: api("kpi/?region=210381&period=2025"), add_kpi_place,
+         mark("乡镇标记{i}"), json=True),
+    Page("v1:kpi-contract-detail", "county_bureau", lambda w: api(f"kpi/contracts/{w.contract.pk}/"), add_to_contract,
+         fixed("HC-标记主"), json=True),
+    Page("v1:todo-list", "county_bureau", lambda w: api("todo/"), add_renewal, mark("HC-标记{i}"), json=True),
 ]
 
 
@@ -979,6 +1009,8 @@ CASE_PAGE = "shegong/casework/tests/test_cases_pages.py::test_detail_queries_do_
 GROUP_PAGES = "shegong/casework/tests/test_groups_pages.py::test_list_and_detail_queries_do_not_grow"
 ACTIVITY_PAGES = "shegong/casework/tests/test_activities_pages.py::test_list_and_detail_query_counts_are_constant"
 CATALOGUE_PAGE = "shegong/casework/tests/test_catalogue.py::TestPages::test_query_count_does_not_grow_with_items"
+REPORT_PAGES = "shegong/reports/tests/test_pages.py::test_list_and_detail_cost_a_fixed_number_of_queries"
+REPORT_API = "shegong/reports/tests/test_api.py::test_list_and_detail_cost_a_fixed_number_of_queries"
 
 # name: (LIST or DETAIL, the tests that pin its query count...) or (NOT_A_PAGE, why).
 INVENTORY: dict[str, tuple[str, ...]] = {
@@ -1039,6 +1071,13 @@ INVENTORY: dict[str, tuple[str, ...]] = {
     "contracts:instalment_add": (NOT_A_PAGE, "post"),
     "contracts:payment_add": (NOT_A_PAGE, "post"),
     "contracts:renewal_decide": (NOT_A_PAGE, "post"),
+    # reports (pinned in their own tests: a report needs the programme's rules, contract and rollups)
+    "reports:report_list": (LIST, REPORT_PAGES),
+    "reports:report_create": (NOT_A_PAGE, "form"),
+    "reports:report_detail": (DETAIL, REPORT_PAGES),
+    "reports:report_edit": (NOT_A_PAGE, "form"),
+    **{f"reports:report_{n}": (NOT_A_PAGE, "post") for n in ("submit", "return", "approve", "correct", "refresh")},
+    **{f"reports:report_{n}": (NOT_A_PAGE, "download") for n in ("xlsx", "docx", "pdf")},
     # recipients
     "recipients:recipient_list": (LIST, HERE, REGISTRY_LISTS),
     "recipients:recipient_create": (NOT_A_PAGE, "form"),
@@ -1119,6 +1158,14 @@ INVENTORY: dict[str, tuple[str, ...]] = {
     "casework:attachment_thumb": (NOT_A_PAGE, "download"),
     "casework:attachment_remove": (NOT_A_PAGE, "post"),
     "casework:refer": (NOT_A_PAGE, "form"),
+    "monitoring:home": (LIST, HERE),
+    "monitoring:dashboard": (
+        DETAIL, HERE,
+        "shegong/monitoring/tests/test_dashboard.py::test_the_township_dashboard_costs_the_same_for_few_or_many_workers",
+    ),
+    "monitoring:contract": (DETAIL, HERE),
+    "monitoring:todo": (LIST, HERE),
+    "monitoring:todo_summary": (LIST, HERE),
     # The API under /api/v1/ (and its schema)
     "api-schema": (NOT_A_PAGE, "schema"),
     "v1:me": (DETAIL, HERE),
@@ -1146,6 +1193,10 @@ INVENTORY: dict[str, tuple[str, ...]] = {
     "v1:session-detail": (DETAIL, HERE),
     "v1:contract-list": (LIST, HERE),
     "v1:contract-detail": (DETAIL, HERE),
+    "v1:report-list": (LIST, REPORT_API),
+    "v1:report-detail": (DETAIL, REPORT_API),
+    **{f"v1:report-{n}": (NOT_A_PAGE, "post") for n in ("submit", "return", "approve", "correct")},
+    **{f"v1:report-{n}": (NOT_A_PAGE, "download") for n in ("xlsx", "docx", "pdf")},
     "v1:recipient-list": (LIST, HERE, RECIPIENT_API_LISTS),
     "v1:recipient-search": (NOT_A_PAGE, "post"),
     "v1:recipient-detail": (DETAIL, HERE, RECIPIENT_API_ROWS),
@@ -1208,6 +1259,9 @@ INVENTORY: dict[str, tuple[str, ...]] = {
     "v1:cw-attachment-file": (NOT_A_PAGE, "download"),
     "v1:cw-attachment-thumbnail": (NOT_A_PAGE, "download"),
     "v1:cw-referral-list": (LIST, HERE),
+    "v1:kpi-list": (DETAIL, HERE),
+    "v1:kpi-contract-detail": (DETAIL, HERE),
+    "v1:todo-list": (LIST, HERE),
 }
 
 
@@ -1278,6 +1332,8 @@ PINNED: dict[str, int] = {
     "casework:group_list": 14, "casework:group_detail": 15, "casework:person_search": 8,
     "casework:session_detail": 13, "casework:activity_list": 21, "casework:activity_detail": 14,
     "casework:catalogue": 13, "casework:catalogue_edit": 9,
+    "monitoring:todo": 23, "monitoring:todo_summary": 23,
+    "monitoring:dashboard": 17, "monitoring:home": 19, "monitoring:contract": 16,
     # the API
     "v1:region-list": 5, "v1:region-detail": 4, "v1:user-list": 6, "v1:user-detail": 6, "v1:me": 6, "v1:audit-list": 5,
     "v1:audit-detail": 5, "v1:operator-list": 5, "v1:operator-detail": 5, "v1:station-list": 5, "v1:station-detail": 5,
@@ -1296,6 +1352,7 @@ PINNED: dict[str, int] = {
     "v1:catalogue-list": 8, "v1:catalogue-domain-list": 5, "v1:catalogue-domain-detail": 5,
     "v1:catalogue-item-list": 5, "v1:catalogue-item-detail": 5, "v1:cw-attachment-list": 6,
     "v1:cw-attachment-detail": 6, "v1:cw-referral-list": 6,
+    "v1:kpi-list": 14, "v1:kpi-contract-detail": 14, "v1:todo-list": 21,
 }
 
 

@@ -190,6 +190,7 @@ PUBLIC_URLS = {
     "v1:me": "the caller's own account",
     "accounts:user_create": "a form; its choices are checked in test_views",
     "contracts:contract_create": "a form; its choices are checked in contracts/tests",
+    "reports:report_create": "a form; its contract and place choices come from visible_to and the writer rules (404 with none), reports/tests/test_pages.py",
     "stations:station_create": "a form; its choices are checked in stations/tests",
     "policies:in_force": "public rules of a place; writes checked with may_act_at in policies/tests",
     "stations:operator_create": "a form; its choices are checked in stations/tests",
@@ -212,6 +213,11 @@ PUBLIC_URLS = {
     "casework:plan_run": "POST only; plans the caller's own stations (station leads), checked in casework/tests/test_visits.py",
     "casework:outbox": "a static page the browser fills from its own storage (forms kept on the device)",
     "v1:catalogue-list": "the service catalogue in force at a place (public rule); POST checks the profile's CHANGE scope (casework/tests/test_catalogue.py)",
+    "v1:kpi-list": "a place's figures (counts): access.check answers 404 outside the caller's places, checked in monitoring/tests/test_api.py",
+    "v1:todo-list": "the caller's own to-do list, every part read through visible_to (monitoring/tests/test_alerts.py, test_api.py)",
+    "monitoring:home": "redirects to the caller's own widest place (access.roots), or lists them and the contracts of visible_to (monitoring/tests/test_dashboard.py)",
+    "monitoring:todo": "the caller's own to-do list, every part read through visible_to (monitoring/tests/test_alerts.py)",
+    "monitoring:todo_summary": "counts of the caller's own to-do list (monitoring/tests/test_alerts.py)",
 }
 
 # URLs that serve or change personal data: how to aim each at an object in township B.
@@ -247,6 +253,9 @@ OBJECT_URLS = {
     "contracts:renewal_decide": ("contract_b", None),
     "v1:contract-list": (None, "MARK-B-CONTRACT"),
     "v1:contract-detail": ("contract_b", None),
+    "v1:kpi-contract-detail": ("contract_b", None),
+    "monitoring:dashboard": ("region_b", None),
+    "monitoring:contract": ("contract_b", None),
     "v1:user-list": (None, "worker_b"),
     "v1:user-detail": ("worker_b", None),
     "v1:user-deactivate": ("worker_b", None),
@@ -400,6 +409,14 @@ OBJECT_URLS = {
     "v1:planned-visit-list": (None, "乙某某"),
     "v1:planned-visit-detail": ("cw:PlannedVisit", None),
     "v1:planned-visit-assign": ("cw:PlannedVisit", None),
+    # Reports (reports/views.py, api.py): a report of township B (see _report_b)
+    "reports:report_list": (None, "MARK-B-REPORT"),
+    **{f"reports:{n}": ("rp:Report", None) for n in (
+        "report_detail", "report_edit", "report_submit", "report_return", "report_approve", "report_correct",
+        "report_refresh", "report_xlsx", "report_docx", "report_pdf")},
+    "v1:report-list": (None, "MARK-B-REPORT"),
+    **{f"v1:report-{n}": ("rp:Report", None) for n in (
+        "detail", "submit", "return", "approve", "correct", "xlsx", "docx", "pdf")},
 }
 
 
@@ -441,6 +458,10 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs["pk"] = world["other_operator"].pk
     elif target == "contract_b":
         kwargs["pk"] = _contract_b(world, None).pk
+    elif target == "region_b":  # a place's figures: township B's dashboard
+        kwargs["code"] = b_user.role_assignments.get().region_id
+    elif target == "rp:Report":
+        kwargs["pk"] = _report_b(world, None).pk
     elif target and target.startswith("wf:"):
         kwargs["pk"] = _wf(world, None, target[3:]).pk
     elif target and target.startswith("rc:"):  # a recipients model in township B (see _rc)
@@ -477,6 +498,8 @@ def test_every_personal_url_is_scoped(name, world, client_for):
         kwargs = {"owner_kind": KIND_OF_MODEL[model], "owner_pk": kwargs["pk"]}
     if target is None and name.startswith(("contracts:", "v1:contract")):
         _contract_b(world, None)  # a row the list must not show
+    if target is None and name.startswith(("reports:", "v1:report")):
+        _report_b(world, None)  # a row the list must not show: MARK-B-REPORT
     if marker == "assignment":
         kwargs["assignment_pk"] = b_user.role_assignments.first().pk
     url = reverse(name, kwargs=kwargs)
@@ -505,6 +528,7 @@ SCOPED_FACTORIES = {
     ),
     Station: lambda w, r: _station_b(w, r),
     Contract: lambda w, r: _contract_b(w, r),
+    apps.get_model("reports", "Report"): lambda w, r: _report_b(w, r),
     Evidence: lambda w, r: Evidence.objects.create(station=_station_b(w, r), item="rules", kind="note", note="制度上墙"),
     Disclosure: lambda w, r: Disclosure.objects.create(
         operator=Operator.objects.create(name="兴海街道某社工机构", credit_code=_credit(8), region=r["township_b"]),
@@ -588,6 +612,17 @@ def _wf(w, r, what):
     from shegong.workforce.tests import factories
 
     return getattr(factories, what)(w, r or {"township_b": w["worker_b"].role_assignments.get().region})
+
+
+def _report_b(w, r):
+    """A submitted report of township B, by the other operator (whose manager A's never reaches)."""
+    from shegong.reports.models import Report
+
+    contract = Contract.objects.filter(number="MARK-B-CONTRACT").first() or _contract_b(w, r)
+    return Report.objects.create(
+        kind="annual", region=contract.purchaser_region, operator=contract.operator, contract=contract,
+        period_key="2025", period_start="2025-01-01", period_end="2025-12-31", title="MARK-B-REPORT", status="submitted",
+    )
 
 
 def _contract_b(w, r):
