@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shegong.core.concurrency import VersionedFormMixin
 from shegong.core.scoping import regions_within_reach
@@ -60,7 +61,7 @@ class GroupDrillForm(forms.Form):
     region = RegionCodeField()
     date_from = forms.DateField(label=_("Ended (or last met) from"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("Ended (or last met) to"), required=False, widget=DATE)
-    valid = forms.ChoiceField(label=_("Valid"), required=False,
+    valid = forms.ChoiceField(label=pgettext_lazy("group filter", "Validity"), required=False,
                               choices=[("", _("All")), ("yes", _("Valid")), ("no", _("Not valid"))])
 
 

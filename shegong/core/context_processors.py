@@ -11,7 +11,7 @@ from .scoping import assignments_of
 # (url name, label, roles that see it; None = everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), None),
-    ("monitoring:home", _("Dashboard"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor", "evaluator"}),
+    ("monitoring:home", _("Dashboard"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor"}),
     ("stations:station_list", _("Stations"), {"bureau", "admin", "township_officer", "operator_manager", "station_lead", "worker", "supervisor"}),
     ("stations:operator_list", _("Operators"), {"bureau", "admin", "operator_manager"}),
     ("contracts:contract_list", _("Contracts"), {"bureau", "admin", "operator_manager"}),

@@ -20,7 +20,8 @@ from shegong.core.scoping import ScopedManager, ScopeRule
 # the people of its stations. Operator managers read the figures of their stations through the
 # dashboards, which ask for the townships of those stations.
 TALLY_ROLES = {
-    "view": {"bureau", "admin", "township_officer", "station_lead", "worker", "supervisor", "operator_manager", "evaluator"},
+    # Evaluators will read the stations of their evaluation round, once rounds exist; not places.
+    "view": {"bureau", "admin", "township_officer", "station_lead", "worker", "supervisor", "operator_manager"},
     "change": set(),
 }
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shegong.accounts.forms import RegionChoiceField
 from shegong.contracts.models import Contract
@@ -52,7 +53,7 @@ def contracts_to_report(actor):
 
 
 class ReportCreateForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), help_text=_("The kind of report follows from the period: a month, a quarter, a half-year or a year."))
+    period = forms.ChoiceField(label=pgettext_lazy("reporting", "Period"), help_text=_("The kind of report follows from the period: a month, a quarter, a half-year or a year."))
     contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract.objects.none(), required=False,
                                       empty_label=_("Choose a contract"),
                                       help_text=_("The operator's report covers the stations of this contract."))

@@ -19,7 +19,7 @@ from .models import Kind
 KIND_ZH = {Kind.MONTHLY: "月报", Kind.QUARTERLY: "季报", Kind.HALF_YEAR: "半年报", Kind.ANNUAL: "年报"}
 KIND_NAME_ZH = {Kind.MONTHLY: "工作月报", Kind.QUARTERLY: "工作季报", Kind.HALF_YEAR: "工作报告", Kind.ANNUAL: "工作报告"}
 QUARTERS_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
-STATUS_ZH = {"met": "已完成", "on_track": "进度正常", "lagging": "滞后", "no_target": "无目标"}
+STATUS_ZH = {"met": "已达标", "on_track": "进度正常", "lagging": "滞后", "no_target": "无目标"}
 
 # The months' series the documents show, with their Chinese headings.
 SERIES_ZH = (

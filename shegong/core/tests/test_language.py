@@ -28,7 +28,7 @@ def english_phrases(html: str) -> set[str]:
 
 
 @pytest.mark.parametrize("who", ["county_bureau", "officer_a", "worker_a", "evaluator", "admin"])
-def test_main_pages_speak_chinese(who, people, regions, client_for):
+def test_main_pages_speak_chinese(who, people, regions, operator, client_for):
     from shegong.core import audit
 
     entry = audit.record("user.update", obj=people["worker_a"], actor=people["county_bureau"])
@@ -43,6 +43,7 @@ def test_main_pages_speak_chinese(who, people, regions, client_for):
     urls += catalogue_attachment_pages(people, regions)
     urls += case_pages(people, regions)
     urls += visit_pages(people, regions)
+    urls += monitoring_report_pages(people, regions, operator)
     for url in urls:
         response = client.get(url)
         if response.status_code in (200, 404):
@@ -131,6 +132,53 @@ def visit_pages(people, regions):
             f"/casework/visits/new/?recipient={person.pk}", "/casework/visits/new/?q=走访",
             f"/casework/visits/{visit.pk}/", f"/casework/visits/{visit.pk}/edit/", "/casework/outbox/",
             f"/recipients/{person.pk}/"]
+
+
+def monitoring_report_pages(people, regions, operator):
+    """The dashboards, the to-do list and the report pages, over the operator's contract of 2025 with
+    its October report submitted and its September report returned with a comment."""
+    from datetime import date
+
+    from django.urls import reverse
+
+    from shegong.contracts import services as contracts
+    from shegong.contracts.models import Contract
+    from shegong.monitoring.periods import Period
+    from shegong.reports import services as reports
+    from shegong.reports.models import Report
+    from shegong.stations.models import Station
+
+    contract = Contract.objects.filter(number="LANG-2025-001").first()
+    if contract is None:
+        stations = [
+            Station.objects.filter(region=regions[t], operator=operator).first()
+            or Station.objects.create(name=f"{regions[t].name}社会工作服务站", region=regions[t], operator=operator,
+                                      status=Station.Status.OPERATING)
+            for t in ("township_a", "township_b")
+        ]
+        contract = contracts.contract_create(
+            actor=None, number="LANG-2025-001", purchaser_region=regions["county"], purchaser_name="海城市民政局",
+            operator=operator, stations=stations, cycle_start=date(2025, 1, 1), period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31), signed_on=date(2025, 1, 6), amount="600000", status="active",
+        )
+        manager, bureau = people["operator_manager"], people["county_bureau"]
+        for month in (9, 10):
+            report = reports.create_report(actor=manager, period=Period.month(2025, month), contract=contract)
+            report = reports.update_narrative(actor=manager, report=report, expected_version=report.version,
+                                              summary="开展敬老活动。", highlights="链接志愿者。", problems="培训不足。",
+                                              next_steps="补足培训。")
+            report = reports.submit(actor=manager, report=report, expected_version=report.version)
+            if month == 9:
+                reports.return_report(actor=bureau, report=report, comment="请补充走访情况。",
+                                      expected_version=report.version)
+    report_pages = [reverse("reports:report_detail", args=[r.pk]) for r in Report.objects.filter(contract=contract)]
+    county = regions["county"].code
+    return [reverse("monitoring:home"), reverse("monitoring:todo"), reverse("monitoring:todo_summary"),
+            reverse("monitoring:dashboard", args=[county]), reverse("monitoring:dashboard", args=[county]) + "?period=2025-Q3",
+            reverse("monitoring:dashboard", args=[county]) + "?period=nonsense",
+            reverse("monitoring:dashboard", args=[regions["township_a"].code]) + "?period=2025",
+            reverse("monitoring:contract", args=[contract.pk]) + "?period=2025",
+            reverse("reports:report_list"), reverse("reports:report_create"), *report_pages]
 
 
 def case_pages(people, regions):

@@ -1332,8 +1332,8 @@ PINNED: dict[str, int] = {
     "casework:group_list": 14, "casework:group_detail": 15, "casework:person_search": 8,
     "casework:session_detail": 13, "casework:activity_list": 21, "casework:activity_detail": 14,
     "casework:catalogue": 13, "casework:catalogue_edit": 9,
-    "monitoring:todo": 23, "monitoring:todo_summary": 23,
-    "monitoring:dashboard": 17, "monitoring:home": 19, "monitoring:contract": 16,
+    "monitoring:todo": 22, "monitoring:todo_summary": 22,
+    "monitoring:dashboard": 16, "monitoring:home": 18, "monitoring:contract": 16,
     # the API
     "v1:region-list": 5, "v1:region-detail": 4, "v1:user-list": 6, "v1:user-detail": 6, "v1:me": 6, "v1:audit-list": 5,
     "v1:audit-detail": 5, "v1:operator-list": 5, "v1:operator-detail": 5, "v1:station-list": 5, "v1:station-detail": 5,
@@ -1352,7 +1352,7 @@ PINNED: dict[str, int] = {
     "v1:catalogue-list": 8, "v1:catalogue-domain-list": 5, "v1:catalogue-domain-detail": 5,
     "v1:catalogue-item-list": 5, "v1:catalogue-item-detail": 5, "v1:cw-attachment-list": 6,
     "v1:cw-attachment-detail": 6, "v1:cw-referral-list": 6,
-    "v1:kpi-list": 14, "v1:kpi-contract-detail": 14, "v1:todo-list": 21,
+    "v1:kpi-list": 13, "v1:kpi-contract-detail": 13, "v1:todo-list": 20,
 }
 
 

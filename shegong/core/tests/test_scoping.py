@@ -529,6 +529,10 @@ SCOPED_FACTORIES = {
     Station: lambda w, r: _station_b(w, r),
     Contract: lambda w, r: _contract_b(w, r),
     apps.get_model("reports", "Report"): lambda w, r: _report_b(w, r),
+    # A rollup figure of township B (counts, no personal data; still a place's business).
+    apps.get_model("monitoring", "Tally"): lambda w, r: apps.get_model("monitoring", "Tally").objects.create(
+        unit=r["township_b"].code, parent=r["township_b"].code[:6], level=9, year=2025, month=1, metric="visits", value=1
+    ),
     Evidence: lambda w, r: Evidence.objects.create(station=_station_b(w, r), item="rules", kind="note", note="制度上墙"),
     Disclosure: lambda w, r: Disclosure.objects.create(
         operator=Operator.objects.create(name="兴海街道某社工机构", credit_code=_credit(8), region=r["township_b"]),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shegong.accounts.models import RoleAssignment
 from shegong.casework import models as cw
@@ -34,6 +34,18 @@ from shegong.workforce.tests.factories import make_station, make_worker
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def english(people):
+    """The tests match the to-dos by their English words: the people read the pages in English (their
+    profile's choice) and the list built outside a request is in English too; the Chinese pages are
+    checked by core/tests/test_language.py."""
+    from shegong.accounts.models import User
+
+    User.objects.filter(pk__in=[u.pk for u in people.values()]).update(language="en")
+    with translation.override("en"):
+        yield
 
 
 def of_kind(items, kind):

@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import load_workbook
 
 from shegong.cli import main
@@ -71,7 +72,7 @@ def test_quarter_half_year_and_year(programme, tmp_path):
 ])
 def test_bad_input_is_a_clear_error(programme, args, says):
     args = tuple(str(programme["operator"].pk) if a == "OP" else a for a in args)
-    with pytest.raises(CommandError) as error:
+    with translation.override("en"), pytest.raises(CommandError) as error:
         run(*args)
     assert says in str(error.value)
 
