@@ -1,6 +1,6 @@
 """Every benchmark for the performance targets (DESIGN §5), on SQLite and PostgreSQL, in one command.
 
-    .venv/bin/python bench/run.py [--scale county|province|both] [--only regions,import,pages,load] [--write]
+    .venv/bin/python bench/run.py [--scale county|province|both] [--only regions,import,pages,load,dashboards] [--write]
 
 Runs, each in fresh processes:
 
@@ -9,9 +9,11 @@ Runs, each in fresh processes:
 * ``pages``   — list and search pages, a recipient's file and timeline, exact search by ID number,
   as a social worker, a county official and (at province scale) a province official, beside the
   pages' own SQL run raw;
-* ``load``    — 50 users at once through gunicorn with locust (PostgreSQL), p50 / p95 / p99 and errors.
+* ``load``    — 50 users at once through gunicorn with locust (PostgreSQL), p50 / p95 / p99 and errors;
+* ``dashboards`` — the county (海城市) and province (辽宁省) KPI dashboards, as ``kpi.scorecard`` calls and
+  as pages, warm, beside their own SQL run raw; the county's first year of history beside its latest.
 
-``--scale province`` measures pages and load on 辽宁省 (2.4 million recipients), building the
+``--scale province`` measures pages, load and dashboards on 辽宁省 (2.4 million recipients), building the
 province database first when it is missing (``bench/province.py``: about 40 minutes on PostgreSQL;
 with ``--province-sqlite`` also on SQLite, about 25 more; kept under var/bench/ for the next run).
 A SQLite province built before is measured whether or not the flag is given. Prints every figure beside its
@@ -33,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dashboards  # noqa: E402
 import load  # noqa: E402
 import pages  # noqa: E402
 import province  # noqa: E402
@@ -40,19 +43,21 @@ import recipients_import  # noqa: E402
 import regions_load  # noqa: E402
 from common import ROOT, Figure, fmt, machine, print_figures  # noqa: E402
 
-PARTS = ("regions", "import", "pages", "load")
+PARTS = ("regions", "import", "pages", "load", "dashboards")
+BY_SCALE = ("pages", "load", "dashboards")  # measured at each scale asked for
 DOC = ROOT / "docs" / "performance.md"
 BEGIN = "<!-- bench/run.py: begin (generated; edit the text around it, not inside) -->"
 END = "<!-- bench/run.py: end -->"
 
 
-def collect(scale: str, parts: list[str], requests: int, users: int, seconds: int, province_sqlite: bool) -> list[Figure]:
+def collect(scale: str, parts: list[str], requests: int, users: int, seconds: int, province_sqlite: bool,
+            dashboard_requests: int = 200) -> list[Figure]:
     figures: list[Figure] = []
     scales = ("county", "province") if scale == "both" else (scale,)
-    if "province" in scales and {"pages", "load"} & set(parts):
+    if "province" in scales and set(BY_SCALE) & set(parts):
         province.ensure(["postgresql", "sqlite"] if province_sqlite else ["postgresql"])
         figures += province.figures()
-    steps = [(part, s) for part in parts for s in (scales if part in ("pages", "load") else ("",))]
+    steps = [(part, s) for part in parts for s in (scales if part in BY_SCALE else ("",))]
     for part, at in steps:
         started = time.perf_counter()
         print(f"== {part} {at} …", flush=True)
@@ -62,6 +67,8 @@ def collect(scale: str, parts: list[str], requests: int, users: int, seconds: in
             found = recipients_import.measure()
         elif part == "pages":
             found = pages.measure(at, requests)
+        elif part == "dashboards":
+            found = dashboards.measure(at, dashboard_requests)
         else:
             found = load.measure(at, users, seconds, ("postgresql",))
         for f in found:
@@ -84,14 +91,39 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines) + "\n\nDetails:\n\n" + "\n".join(notes)
 
 
+def from_doc() -> list[dict]:
+    """The figures of the table in docs/performance.md read back (for a checkout without
+    var/bench/last_run.json, so that a run of one part keeps the others' figures)."""
+    text = DOC.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        return []
+    lines = text.split(BEGIN, 1)[1].split(END, 1)[0].splitlines()
+    rows = []
+    for line in lines:
+        cells = [c.strip() for c in line.strip()[1:-1].split("|")] if line.startswith("| ") else []
+        if len(cells) != 8 or cells[0] == "what":
+            continue
+        what, backend, scale, value, floor, _ratio, target, verdict = cells
+        number = re.match(r"([\d,.]+) (.+)$", value)
+        if not number:
+            continue
+        low = re.match(r"([\d,.]+) ", floor)
+        prefix = f"- {backend}, {what}: "
+        note = next((n[len(prefix):] for n in lines if n.startswith(prefix)), "")
+        rows.append({"what": what, "backend": backend, "scale": scale, "value": float(number.group(1).replace(",", "")),
+                     "unit": number.group(2), "target": target, "met": {"met": True, "**missed**": False}.get(verdict),
+                     "floor": float(low.group(1).replace(",", "")) if low else None, "note": note})
+    return rows
+
+
 def merged(figures: list[Figure]) -> list[Figure]:
-    """This run's figures, plus those of earlier runs for what this one did not measure."""
+    """This run's figures, plus those of earlier runs for what this one did not measure (from
+    var/bench/last_run.json, else from the table on the page)."""
     last = ROOT / "var" / "bench" / "last_run.json"
-    if not last.exists():
-        return figures
+    earlier = json.loads(last.read_text()) if last.exists() else from_doc()
     fresh = {(f.what, f.backend, f.scale) for f in figures}
     kept = []
-    for row in json.loads(last.read_text()):
+    for row in earlier:
         row.pop("ratio", None)
         f = Figure(**row)
         if (f.what, f.backend, f.scale) not in fresh:
@@ -129,9 +161,10 @@ def write(figures: list[Figure], args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("county", "province", "both"), default="county",
-                        help="where pages and load are measured (both: county, then province)")
+                        help="where pages, load and dashboards are measured (both: county, then province)")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     parser.add_argument("--requests", type=int, default=60, help="requests per page in the pages benchmark")
+    parser.add_argument("--dashboard-requests", type=int, default=200, help="calls per figure in the dashboards benchmark")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=90, help="length of the load test")
     parser.add_argument("--province-sqlite", action="store_true",
@@ -142,7 +175,7 @@ def main() -> None:
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
-    figures = collect(args.scale, parts, args.requests, args.users, args.seconds, args.province_sqlite)
+    figures = collect(args.scale, parts, args.requests, args.users, args.seconds, args.province_sqlite, args.dashboard_requests)
     print("\n== summary")
     print_figures(figures)
     missed = [f for f in figures if f.met is False]

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from shegong.policies.parameters import PARAMETERS
@@ -61,7 +61,7 @@ INDICATORS = (
 BY_KEY = {i.key: i for i in INDICATORS}
 
 STATUS_LABELS = {
-    "met": gettext_lazy("Met"),
+    "met": pgettext_lazy("KPI status", "Met"),
     "on_track": gettext_lazy("On track"),
     "lagging": gettext_lazy("Lagging"),
     "no_target": gettext_lazy("No target"),
@@ -72,12 +72,18 @@ HUNDRED = Decimal(100)
 _TEXTS: dict = {}
 
 
-def _text(text) -> str:
-    """``str(text)`` of a label above, translated once per language (a scorecard reads hundreds)."""
-    key = (id(text), get_language())
-    if key not in _TEXTS:
-        _TEXTS[key] = str(text)
-    return _TEXTS[key]
+def _texts():
+    """``str()`` of the labels above in the active language, each translated once per language
+    (a scorecard reads hundreds): ``text = _texts()`` then ``text(label)``."""
+    table = _TEXTS.setdefault(get_language(), {})
+
+    def text(label) -> str:
+        found = table.get(id(label))
+        if found is None:
+            found = table[id(label)] = str(label)
+        return found
+
+    return text
 
 
 def _q(value, places="0.1") -> Decimal:
@@ -184,7 +190,12 @@ class Values:
         self.by[(year, month, metric)] += value
 
     def sum(self, metric: str, months) -> Decimal:
-        return sum((self.by.get((y, m, metric), Decimal(0)) for y, m in months), Decimal(0))
+        by, total = self.by, Decimal(0)
+        for y, m in months:
+            value = by.get((y, m, metric))
+            if value is not None:
+                total += value
+        return total
 
     def metrics(self, prefix: str) -> set[str]:
         return {k for (_y, _m, k) in self.by if k.startswith(prefix)}
@@ -215,24 +226,30 @@ class StationRow:
     items: int = 0
 
 
-def _stations(code_or_codes, kinds=("station",), station_ids=None) -> list[StationRow]:
+def _station_qs(code_or_codes, kinds=("station",), station_ids=None):
     from shegong.stations.models import Station
 
     qs = Station.objects.filter(status=Station.Status.OPERATING, kind__in=kinds)
     if station_ids is not None:
-        qs = qs.filter(pk__in=station_ids)
-    else:
-        qs = qs.filter(region__code__under=code_or_codes)
+        return qs.filter(pk__in=station_ids)
+    return qs.filter(region__code__under=code_or_codes)
+
+
+def _stations(code_or_codes, kinds=("station",), station_ids=None) -> list[StationRow]:
+    qs = _station_qs(code_or_codes, kinds, station_ids)
     return [StationRow(pk, region, op, area) for pk, region, op, area in qs.values_list("pk", "region_id", "operator_id", "venue_area")]
 
 
-def _evidence_counts(stations: list[StationRow]) -> None:
+def _evidence_counts(stations: list[StationRow], among=None) -> None:
+    """The eight-haves items with evidence of each station. ``among``: the stations' query, asked as
+    a subquery (a province's 1,400 ids cost more to send than to look up)."""
     from django.db.models import Count
 
     from shegong.stations.models import Evidence
 
+    ids = among.values("pk") if among is not None else [s.pk for s in stations]
     counts = dict(
-        Evidence.objects.filter(station_id__in=[s.pk for s in stations]).order_by().values_list("station_id")
+        Evidence.objects.filter(station_id__in=ids).order_by().values_list("station_id")
         .annotate(n=Count("item", distinct=True))
     )
     for station in stations:
@@ -270,6 +287,7 @@ def _source(policy, key) -> str:
 def _compute(*, code: str, name: str, values: Values, period: Period, today: date, stations: list[StationRow],
              workers: list, townships: int | None, policies: dict, contract_targets: dict | None,
              drill: dict) -> Scorecard:
+    _text = _texts()
     months = period.elapsed_months(today) or period.months[:1]
     all_months = period.months
     elapsed = period.elapsed(today)
@@ -385,7 +403,7 @@ def _compute(*, code: str, name: str, values: Values, period: Period, today: dat
     card.months = [f"{y}-{m:02d}" for y, m in all_months]
     for metric in ("visits", "cases_opened", "groups_valid", "activities", "publicity", "training_hours",
                    "supervision_hours", "registered"):
-        card.series[metric] = [values.sum(metric, [ym]) for ym in all_months]
+        card.series[metric] = [values.by.get((y, m, metric), Decimal(0)) for y, m in all_months]
     return card
 
 
@@ -482,39 +500,50 @@ def scorecard(code: str, period: Period, *, today: date | None = None, children:
     ``code`` (see :mod:`shegong.monitoring.selectors`)."""
     today = today or timezone.localdate()
     years = period.years
+    stations = _stations(code)
     child_units = _child_units(code, years) if children and len(code) < UNIT_LENGTH else []
     if children and len(code) < UNIT_LENGTH:
         # Places with stations but no figures yet are still places.
         next_len = next((n for n in CODE_LENGTHS if n > len(code)), UNIT_LENGTH)
-        child_units = sorted(set(child_units) | {s.region[:next_len] for s in _stations(code)})
+        child_units = sorted(set(child_units) | {s.region[:next_len] for s in stations})
     tallies = _read([code, *child_units], years, whole=code)
     drill = _drills(period)
-    stations = _stations(code)
-    _evidence_counts(stations)
+    _evidence_counts(stations, among=_station_qs(code))
     day = min(today, period.end)
     workers = _workers(code, day)
     counties = {s.region[:6] for s in stations} | ({code} if len(code) >= 6 else set())
     policies = _policies(counties | {code}, period.end)
     from shegong.regions.models import Level
 
+    # What lies under each child place, by the child's code at the head of a region code.
+    wanted, lengths = set(child_units), {len(child) for child in child_units}
+
+    def by_child(rows, region_of):
+        groups = defaultdict(list)
+        for row in rows:
+            region = region_of(row)
+            for n in lengths:
+                if region[:n] in wanted:
+                    groups[region[:n]].append(row)
+        return groups
+
     townships_of = defaultdict(int)
     for t in Region.objects.filter(code__under=code, level=Level.TOWNSHIP).values_list("code", flat=True):
         townships_of[t[: len(code)]] += 1
-        for child in child_units:
-            if t.startswith(child):
-                townships_of[child] += 1
+        for n in lengths:
+            if t[:n] in wanted:
+                townships_of[t[:n]] += 1
     names = _region_names([code, *child_units])
     card = _compute(code=code, name=names.get(code, code), values=tallies[code], period=period, today=today,
                     stations=stations, workers=workers, townships=townships_of.get(code), policies=policies,
                     contract_targets=None, drill=drill(code))
     card.domains = _domains(tallies[code], period)
     card.categories = _categories(tallies[code], period, today)
+    stations_of, workers_of = by_child(stations, lambda s: s.region), by_child(workers, lambda w: w[0])
     for child in child_units:
-        child_stations = [s for s in stations if s.region.startswith(child)]
-        child_workers = [w for w in workers if w[0].startswith(child)]
         card.children.append(_compute(
             code=child, name=names.get(child, child), values=tallies[child], period=period, today=today,
-            stations=child_stations, workers=child_workers, townships=townships_of.get(child), policies=policies,
+            stations=stations_of[child], workers=workers_of[child], townships=townships_of.get(child), policies=policies,
             contract_targets=None, drill=drill(child),
         ))
     return card

@@ -82,10 +82,14 @@ def _local_day(moment) -> date:
 
 class Counts:
     def __init__(self):
-        self.values: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+        self.values: dict[tuple[str, int, str], int | Decimal] = defaultdict(int)  # Decimal once hours are added
+        self.units: dict[str, str] = {}
 
     def add(self, code: str, month: int, metric: str, value=1):
-        self.values[(unit_of(code), month, metric)] += Decimal(value)
+        unit = self.units.get(code)
+        if unit is None:
+            unit = self.units[code] = unit_of(code)
+        self.values[(unit, month, metric)] += value
 
 
 def _grouped(queryset, date_field: str, region: str, value: str | None = None):
@@ -96,28 +100,45 @@ def _grouped(queryset, date_field: str, region: str, value: str | None = None):
     )
 
 
-def _people(prefix: str, year: int):
+def _registry(prefix: str, shared: dict | None) -> list[tuple[int, str, date, date | None]]:
+    """(id, region code, registered day, left on) of every recipient under ``prefix`` not merged
+    into another file; ``left on`` is the day of the last change to a status out of service, for
+    those no longer in service (None for the others). Read once for all the years of a rebuild."""
+    if shared is not None and "registry" in shared:
+        return shared["registry"]
+    from shegong.recipients.models import ACTIVE_STATUSES, Recipient, StatusChange
+
+    # The day each inactive file left, apart: a join of every file to its status history costs
+    # more than the few files that left.
+    left = dict(
+        StatusChange.objects.filter(_place("recipient__region__code", prefix), recipient__merged_into__isnull=True)
+        .exclude(recipient__status__in=ACTIVE_STATUSES).exclude(new_status__in=ACTIVE_STATUSES)
+        .order_by().values_list("recipient_id").annotate(_left=Max("changed_on"))
+    )
+    zone = timezone.get_current_timezone()
+    rows = []
+    for pk, region, created, status in (
+        Recipient.objects.filter(_place("region__code", prefix), merged_into__isnull=True)
+        .order_by().values_list("pk", "region_id", "created_at", "status")
+        .iterator(chunk_size=20000)
+    ):
+        day = created.astimezone(zone).date() if created.tzinfo is not None else created.date()
+        rows.append((pk, region, day, None if status in ACTIVE_STATUSES else left.get(pk, date.min)))
+    if shared is not None:
+        shared["registry"] = rows
+    return rows
+
+
+def _people(prefix: str, year: int, shared: dict | None = None):
     """The recipients a year's coverage is measured against: registered by the end of the year,
     not merged into another file, and in service at some time in the year (still active, or left
     on or after 1 January). Returns {id: (region code, registered day)}."""
-    from shegong.recipients.models import ACTIVE_STATUSES, Recipient
-
-    end = timezone.make_aware(timezone.datetime(year + 1, 1, 1))
-    rows = (
-        Recipient.objects.filter(_place("region__code", prefix), merged_into__isnull=True, created_at__lt=end)
-        .annotate(
-            _left=Max("status_changes__changed_on", filter=~Q(status_changes__new_status__in=ACTIVE_STATUSES))
-        )
-        .order_by()
-        .values_list("pk", "region_id", "created_at", "status", "_left")
-    )
-    start = date(year, 1, 1)
-    people = {}
-    for pk, region, created, status, left in rows:
-        if status not in ACTIVE_STATUSES and (left is None or left < start):
-            continue
-        people[pk] = (region, _local_day(created))
-    return people
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return {
+        pk: (region, registered)
+        for pk, region, registered, left in _registry(prefix, shared)
+        if registered <= end and (left is None or left >= start)
+    }
 
 
 def _first_visits(prefix: str, year: int) -> dict[int, date]:
@@ -138,24 +159,34 @@ def _first_visits(prefix: str, year: int) -> dict[int, date]:
     return first
 
 
-def _categories(people: dict, prefix: str, year: int) -> dict[int, set[str]]:
+def _categories(people: dict, prefix: str, year: int, shared: dict | None = None) -> dict[int, set[str]]:
     from shegong.recipients.models import CategoryMembership
 
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if shared is None:
+        rows = (
+            CategoryMembership.objects.filter(_place("recipient__region__code", prefix), started_on__lte=end)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+            .order_by().values_list("recipient_id", "category", "started_on", "ended_on")
+        )
+    else:  # every year of a rebuild: read once, chosen by year below
+        if "categories" not in shared:
+            shared["categories"] = list(
+                CategoryMembership.objects.filter(_place("recipient__region__code", prefix))
+                .order_by().values_list("recipient_id", "category", "started_on", "ended_on").iterator(chunk_size=20000)
+            )
+        rows = shared["categories"]
     held = defaultdict(set)
-    for pk, category in (
-        CategoryMembership.objects.filter(_place("recipient__region__code", prefix), started_on__lte=date(year, 12, 31))
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date(year, 1, 1)))
-        .order_by().values_list("recipient_id", "category")
-    ):
-        if pk in people:
+    for pk, category, started, ended in rows:
+        if pk in people and started <= end and (ended is None or ended >= start):
             held[pk].add(category)
     return held
 
 
-def _count_coverage(counts: Counts, prefix: str, year: int):
-    people = _people(prefix, year)
+def _count_coverage(counts: Counts, prefix: str, year: int, shared: dict | None = None):
+    people = _people(prefix, year, shared)
     first = _first_visits(prefix, year)
-    held = _categories(people, prefix, year)
+    held = _categories(people, prefix, year, shared)
     start = date(year, 1, 1)
     for pk, (region, registered) in people.items():
         new = registered >= start
@@ -272,8 +303,11 @@ def _count_domains(counts: Counts, prefix: str, year: int):
             counts.add(code, month, f"domain:{domain}", n)
 
 
-def count(prefix: str, year: int) -> dict[tuple[str, int, str], Decimal]:
-    """Every figure of every township under ``prefix`` for ``year``, from the records."""
+def count(prefix: str, year: int, shared: dict | None = None) -> dict[tuple[str, int, str], Decimal]:
+    """Every figure of every township under ``prefix`` for ``year``, from the records.
+
+    ``shared``: a dict kept across the years of one ``prefix`` (by :func:`rebuild`), holding the
+    reads every year needs (the registry and its categories), so they are read once."""
     from shegong.casework.models import Activity, ActivityKind, Case, Visit
 
     counts = Counts()
@@ -282,7 +316,7 @@ def count(prefix: str, year: int) -> dict[tuple[str, int, str], Decimal]:
         Visit.objects.filter(_place("region__code", prefix), visited_on__gte=start, visited_on__lte=end), "visited_on", "region_id"
     ):
         counts.add(region, month, "visits", n)
-    _count_coverage(counts, prefix, year)
+    _count_coverage(counts, prefix, year, shared)
     cases = Case.objects.filter(_place("region__code", prefix))
     for region, month, n in _grouped(cases.filter(opened_on__gte=start, opened_on__lte=end), "opened_on", "region_id"):
         counts.add(region, month, "cases_opened", n)
@@ -302,7 +336,7 @@ def count(prefix: str, year: int) -> dict[tuple[str, int, str], Decimal]:
         counts.add(region, month, "plans_open", n)
     _count_workforce(counts, prefix, year)
     _count_domains(counts, prefix, year)
-    return {key: value for key, value in counts.values.items() if value}
+    return {key: Decimal(value) for key, value in counts.values.items() if value}
 
 
 # --- Writing ---------------------------------------------------------------------------------------
@@ -331,11 +365,12 @@ def _aggregate(code: str, year: int) -> None:
     _replace(Q(unit=code), year, rows)
 
 
-def refresh(prefix: str, year: int, *, aggregate: bool = True) -> int:
+def refresh(prefix: str, year: int, *, aggregate: bool = True, shared: dict | None = None) -> int:
     """Recount the townships under ``prefix`` (a township, county, or wider) for ``year``.
 
-    Returns the number of rows written. With ``aggregate`` the places above are re-added too."""
-    counted = count(prefix, year)
+    Returns the number of rows written. With ``aggregate`` the places above are re-added too.
+    ``shared``: see :func:`count`."""
+    counted = count(prefix, year, shared)
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -377,15 +412,21 @@ def rebuild(prefix: str = "", years=None, *, out=None) -> int:
     ) if len(prefix) <= 6 else []
     targets = counties or [prefix]
     written = 0
+    # County by county, every year of a county in turn: the registry and its categories are read
+    # once per county, not once per year.
+    for i, code in enumerate(targets, start=1):
+        shared: dict = {}
+        for year in years:
+            written += refresh(code, year, aggregate=False, shared=shared)
+        if out and (len(targets) <= 20 or i % 10 == 0 or i == len(targets)):
+            out(f"{code} ({i}/{len(targets)} 个县区 / counties): {written} rows")
+    sums = sorted({c for code in targets for c in _ancestors(code)}, key=len, reverse=True)
     for year in years:
-        for code in targets:
-            written += refresh(code, year, aggregate=False)
-        sums = sorted({c for code in targets for c in _ancestors(code)}, key=len, reverse=True)
         with transaction.atomic():
             for code in sums:
                 _aggregate(code, year)
-        if out:
-            out(f"{year}: {len(targets)} 个县区 / counties, {written} rows")
+    if out:
+        out(f"{years[0]}–{years[-1]}: {len(targets)} 个县区 / counties, {written} rows")
     return written
 
 
@@ -420,7 +461,7 @@ class _Pending:
 def touch(region_code: str | None, *days) -> None:
     """Note that records of ``region_code`` on ``days`` changed: its township's years are
     recounted once the transaction commits (at once outside a transaction)."""
-    if not region_code:
+    if not region_code or getattr(transaction.get_connection(), "_shegong_rollups_suspended", 0):
         return
     years = {d.year for d in days if d}
     if not years:
@@ -439,6 +480,18 @@ def touch(region_code: str | None, *days) -> None:
         pending = conn._shegong_rollups = _Pending()
         transaction.on_commit(pending.flush)
     pending.items.update((unit, year) for year in years)
+
+
+@contextmanager
+def suspended():
+    """Within it, :func:`touch` notes nothing: for bulk writers that recount what they wrote
+    themselves afterwards (``rebuild``), so that their saves do not each queue a recount."""
+    conn = transaction.get_connection()
+    conn._shegong_rollups_suspended = getattr(conn, "_shegong_rollups_suspended", 0) + 1
+    try:
+        yield
+    finally:
+        conn._shegong_rollups_suspended -= 1
 
 
 def touch_years(region_code: str | None, first: date | None, last: date | None = None) -> None:

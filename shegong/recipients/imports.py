@@ -1157,6 +1157,7 @@ class _Run:
                         "closed": 0, "duplicates_queued": 0}
         self.new_people: list[Recipient] = []
         self.id_state: dict = {}
+        self.marks: dict[str, date] = {}  # region code -> first day whose rollups the writing changed
         self.file_label = batch.original_name
         # Texts written on thousands of rows, translated once (gettext costs a context lookup).
         self.texts = {
@@ -1474,6 +1475,7 @@ class _Run:
             "guardian_name": row.guardian_name, "status": Status.NEW, "created_by_id": getattr(self.user, "pk", None),
         })
         actor = self.actor_id
+        self._mark(row.village, self.today)
         for code in row.categories:
             self.memberships.add({"recipient_id": pk, "category": code, "started_on": self.today, "source": self.texts["source"]})
         self.status_rows.add({"recipient_id": pk, "new_status": Status.NEW, "reason": self.texts["registered_reason"],
@@ -1491,9 +1493,15 @@ class _Run:
             for code in row.added:
                 self.memberships.add({"recipient_id": person.pk, "category": code, "started_on": self.today, "source": self.texts["source"]})
             self.written["categories_added"] += len(row.added)
+            if row.added and not row.changes:
+                self._mark(person.region_id, self.today)
             if not row.changes:
                 continue
+            # A change of place or status can move the person in or out of every year since registration.
+            registered = timezone.localtime(person.created_at).date() if person.created_at else self.today
+            self._mark(person.region_id, registered)
             touched = self._apply(row, person, reason)
+            self._mark(person.region_id, registered)
             person.updated_at = self.now
             by_fields.setdefault(tuple(sorted(touched)) + ("updated_at",), []).append(person)
         for fields, people in by_fields.items():
@@ -1560,6 +1568,8 @@ class _Run:
     def _end_categories(self, pks: list[int], codes: list[str], reason: str) -> int:
         ended = 0
         for chunk in batched(pks, CHUNK):
+            for region in Recipient.objects.filter(pk__in=chunk).order_by().values_list("region_id", flat=True).distinct():
+                self._mark(region, self.today)
             rows = CategoryMembership.objects.filter(recipient_id__in=chunk, category__in=codes, ended_on__isnull=True)
             ended += rows.filter(started_on__gt=self.today).update(ended_on=F("started_on"), end_reason=reason[:200])
             ended += rows.update(ended_on=self.today, end_reason=reason[:200])
@@ -1597,6 +1607,18 @@ class _Run:
         for person in Recipient.objects.filter(pk__in=[pk for pk in gone if pk not in still_open]).order_by("pk"):
             services.change_status(self.user, person, Status.CLOSED, reason=reason, on=self.today)
             self.written["closed"] += 1
+
+    def _mark(self, region: str | None, day: date) -> None:
+        if region and (region not in self.marks or day < self.marks[region]):
+            self.marks[region] = day
+
+    def touch_rollups(self) -> None:
+        """The rows were written in bulk, past the signals that keep the dashboards' rollups: mark
+        the townships and years they changed (recounted when the transaction commits)."""
+        from shegong.monitoring import rollups
+
+        for region, first in sorted(self.marks.items()):
+            rollups.touch_years(region, first, self.today)
 
     def summary(self) -> dict:
         return dict(self.counts)
@@ -1820,6 +1842,7 @@ def commit_claimed(user, batch: ImportBatch, confirm_gone: list[int]) -> dict:
         with transaction.atomic(), _collector_paused():
             run.run()
             written = run.finish_writing()
+            run.touch_rollups()
             audit.record("recipient.import_commit", obj=batch, actor=user, detail={
                 "file": batch.original_name, "kind": batch.kind, "rows": run.counts["rows"], **written})
             summary = {**batch.summary, "written": written}

@@ -474,6 +474,13 @@ def merge(user, candidate: DuplicateCandidate, survivor: Recipient) -> Recipient
         )
         add_to_timeline(survivor, "merged", _("File no. %(pk)s (%(name)s) merged into this file") % {"pk": absorbed.pk, "name": absorbed.name}, actor=user)
         audit.record("recipient.merge", obj=survivor, actor=user, detail={"absorbed": absorbed.pk})
+        # Rows moved with update() pass no signal: both files' places are recounted for every year
+        # since the earlier registration (visits, categories and status history changed hands).
+        from shegong.monitoring import rollups
+
+        first = min(timezone.localtime(p.created_at).date() for p in (survivor, absorbed))
+        for region in {survivor.region_id, absorbed.region_id}:
+            rollups.touch_years(region, first)
     return survivor
 
 
