@@ -12,6 +12,15 @@ COUNTY = "210381"
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the dashboards cache their figures between requests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _plain_static(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # uploads of a test stay in its own folder
     # The manifest storage needs collectstatic; tests serve static files through the finders.

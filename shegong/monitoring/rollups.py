@@ -385,6 +385,7 @@ def refresh(prefix: str, year: int, *, aggregate: bool = True, shared: dict | No
                 if aggregate:
                     for code in _ancestors(prefix):
                         _aggregate(code, year)
+            _bump([prefix[:UNIT_LENGTH], *_ancestors(prefix)] if len(prefix) >= UNIT_LENGTH else ["*"])
             return len(rows)
         except IntegrityError:
             if attempt == 2:
@@ -399,6 +400,36 @@ def _ancestors(prefix: str) -> list[str]:
         county = prefix[:6]
         codes = [county, county[:4], county[:2]]
     return codes
+
+
+STAMP = "monitoring:stamp:"
+
+
+def stamp(code: str) -> str:
+    """A token that changes whenever the figures of ``code`` (or anything under it) are rewritten:
+    what the dashboards' cached parts are keyed on."""
+    from django.core.cache import cache
+
+    got = cache.get_many([f"{STAMP}*", f"{STAMP}{code}"])
+    return f"{got.get(f'{STAMP}*', 0)}.{got.get(f'{STAMP}{code}', 0)}"
+
+
+def _bump(codes) -> None:
+    import time as clock
+
+    from django.core.cache import cache
+
+    now = clock.time_ns()
+    cache.set_many({f"{STAMP}{code}": now for code in codes}, timeout=None)
+
+
+def changed(region_code: str | None) -> None:
+    """Present-state figures of ``region_code`` changed (a station, its evidence, a worker's
+    certificate): nothing to recount, but the dashboards' cached parts above it are stale."""
+    if not region_code:
+        return
+    unit = unit_of(region_code)
+    _bump([unit, *_ancestors(unit)] if len(unit) >= 6 else [unit])
 
 
 def rebuild(prefix: str = "", years=None, *, out=None) -> int:
@@ -427,6 +458,7 @@ def rebuild(prefix: str = "", years=None, *, out=None) -> int:
                 _aggregate(code, year)
     if out:
         out(f"{years[0]}–{years[-1]}: {len(targets)} 个县区 / counties, {written} rows")
+    _bump(["*"])
     return written
 
 

@@ -161,7 +161,43 @@ def mark(label: str, instance) -> None:
             rollups.touch(region, *[d for d in days if d])
 
 
+def _station_region(instance):
+    station_id = getattr(instance, "station_id", None)
+    if station_id is None:
+        return getattr(instance, "region_id", None)
+    from shegong.stations.models import Station
+
+    return Station.objects.filter(pk=station_id).values_list("region_id", flat=True).first()
+
+
+def _worker_regions(worker):
+    from shegong.workforce.models import StationAssignment
+
+    return StationAssignment.objects.filter(worker_id=worker.pk).values_list("station__region_id", flat=True).distinct()
+
+
+# Present-state figures (stations, eight-haves evidence, certificates): no recount, only the cached
+# dashboards above them are dropped.
+PRESENT = {
+    "stations.Station": lambda s: [s.region_id],
+    "stations.Evidence": lambda e: [_station_region(e)],
+    "workforce.SocialWorker": lambda w: list(_worker_regions(w)) if w.pk else [],
+}
+
+
 def connect() -> None:
+    for label, regions_of in PRESENT.items():
+        model = apps.get_model(label)
+
+        def present(sender, instance, raw=False, _of=regions_of, **kwargs):
+            if raw:
+                return
+            for region in _of(instance):
+                rollups.changed(region)
+
+        post_save.connect(present, sender=model, weak=False, dispatch_uid=f"rollup-present-save-{label}")
+        post_delete.connect(present, sender=model, weak=False, dispatch_uid=f"rollup-present-delete-{label}")
+
     for label in WATCHED:
         model = apps.get_model(label)
 

@@ -11,14 +11,17 @@ every contract through ``Contract.objects.visible_to``.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from . import access, selectors
+from . import access, kpi, rollups, selectors
 from .periods import Period
 from .rollups import UNIT_LENGTH
 from .vendor import asset_url
@@ -80,9 +83,16 @@ def dashboard(request, code):
         return _page(request, "monitoring/dashboard.html", {
             "period": period, "error": error, "code": code, "name": names.get(code, code), "crumbs": crumbs,
         }, status=400)
-    board = selectors.dashboard(request.user, code, period, crumb_rows=crumbs, allowed=allowed)
+    # The figures are computed only when the cached part of the page has expired or its rollups
+    # changed (``rollups.stamp``): the key names the place, period, day, language-independent
+    # viewer (the places they read; at a township the user, whose workers table may be their own).
+    board = SimpleLazyObject(lambda: selectors.dashboard(request.user, code, period, crumb_rows=crumbs, allowed=allowed))
+    viewer = request.user.pk if len(code) >= UNIT_LENGTH else hashlib.sha256("|".join(allowed).encode()).hexdigest()[:16]
+    today = timezone.localdate()
     return _page(request, "monitoring/dashboard.html", {
-        "period": period, "board": board, "code": code, "name": board.name, "crumbs": crumbs,
+        "period": period, "board": board, "code": code, "name": names.get(code) or board.name, "crumbs": crumbs,
+        "level": selectors.level_name(code), "elapsed_percent": kpi._q(period.elapsed(today) * 100),
+        "fragment": f"{today.isoformat()}:{rollups.stamp(code)}:{viewer}", "has_board": True,
     })
 
 
@@ -99,7 +109,10 @@ def contract(request, pk):
             "period": period, "error": error, "contract": contract, "name": str(contract), "crumbs": [],
         }, status=400)
     board = selectors.contract_board(request.user, contract, period)
+    today = timezone.localdate()
     return _page(request, "monitoring/dashboard.html", {
-        "period": period, "board": board, "contract": contract, "name": board.name, "crumbs": [],
+        "period": period, "board": board, "contract": contract, "name": board.name, "crumbs": [], "has_board": True,
+        "elapsed_percent": board.elapsed_percent, "code": f"contract-{contract.pk}",
+        "fragment": f"{today.isoformat()}:{rollups.stamp(contract.purchaser_region_id)}:{request.user.pk}",
         "contract_period": own,
     })

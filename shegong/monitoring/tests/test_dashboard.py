@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -408,6 +409,7 @@ def test_the_township_dashboard_costs_the_same_for_few_or_many_workers(county, p
     client.get(url)
 
     def cost():
+        cache.clear()  # the cost of computing the figures, not of the cached page
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         assert response.status_code == 200
@@ -424,10 +426,37 @@ def test_the_township_dashboard_costs_the_same_for_few_or_many_workers(county, p
     assert many == few
 
 
+def test_the_figures_are_cached_until_their_rollups_change(county, people, regions, client_for):
+    client = client_for(people["county_bureau"])
+    url = dashboard(COUNTY)
+    with CaptureQueriesContext(connection) as first:
+        before = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(url).content.decode()
+    assert len(second.captured_queries) < len(first.captured_queries)
+    import re
+
+    def strip(html):
+        return re.sub(r'(nonce|value)="[^"]+"', "", html)
+
+    assert strip(again) == strip(before)
+    # A new activity, recounted: the page shows it at once.
+    village = regions["township_a"].code + "001"
+    import shegong.casework.models as cw
+
+    count = before.count("新的社区活动")
+    cw.Activity.objects.create(region_id=village if len(village) == 12 else regions["township_a"].code, kind="activity",
+                               title="新的社区活动", held_on=date(YEAR, 5, 5), place="广场", participant_count=9)
+    rollups.rebuild(COUNTY, [YEAR])
+    after = client.get(url).content.decode()
+    assert after != before and count == 0
+
+
 def test_the_county_dashboard_reads_the_scorecard_once(county, people, client_for):
     client = client_for(people["county_bureau"])
     url = dashboard(COUNTY)
     client.get(url)
+    cache.clear()  # the cost of computing the figures, not of the cached page
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     tallies = [q for q in ctx.captured_queries if "monitoring_tally" in q["sql"]]
