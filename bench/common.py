@@ -169,3 +169,32 @@ def machine() -> dict:
         postgres = "not reachable"
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version, "postgresql": postgres, "os": platform.platform(terse=True)}
+
+
+def at_scales(name: str, run, scale: str, requests: int, postgres: bool = True, sqlite: bool = True) -> list:
+    """``run(label, database_url, var_dir, requests, build, scale)`` on each database asked for: at
+    county scale on fresh ones built for the purpose (``var/bench/<name>``, a throwaway PostgreSQL
+    database), at province scale on the databases ``bench/province.py`` built once."""
+    from pathlib import Path
+
+    figures = []
+    if scale == "county":
+        folder = ROOT / "var" / "bench" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        if sqlite:
+            db = folder / f"{name}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            figures += run("sqlite", f"sqlite:///{db}", str(folder), requests, "county", scale)
+        if postgres and pg_reachable():
+            with throwaway_pg(name) as url:
+                figures += run("postgresql", url, str(folder), requests, "county", scale)
+        return figures
+    from province import VAR_DIR, database_urls
+
+    found = database_urls()
+    if sqlite and found.get("sqlite"):
+        figures += run("sqlite", found["sqlite"], str(VAR_DIR), requests, "none", scale)
+    if postgres and found.get("postgresql"):
+        figures += run("postgresql", found["postgresql"], str(VAR_DIR), requests, "none", scale)
+    return figures

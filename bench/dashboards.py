@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CHILD_START, ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+from common import CHILD_START, Figure, at_scales, child, django_env, print_figures  # noqa: E402
 
 COUNTY_TARGET_MS = 100
 PROVINCE_TARGET_MS = 300
@@ -189,27 +189,7 @@ def run(label: str, database_url: str, var_dir: str, requests: int, build: str, 
 
 
 def measure(scale: str = "province", requests: int = 200, postgres: bool = True, sqlite: bool = True) -> list[Figure]:
-    figures = []
-    if scale == "county":
-        folder = ROOT / "var" / "bench" / "dashboards"
-        folder.mkdir(parents=True, exist_ok=True)
-        if sqlite:
-            db = folder / "dashboards.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-            figures += run("sqlite", f"sqlite:///{db}", str(folder), requests, "county", scale)
-        if postgres and pg_reachable():
-            with throwaway_pg("dashboards") as url:
-                figures += run("postgresql", url, str(folder), requests, "county", scale)
-        return figures
-    from province import VAR_DIR, database_urls
-
-    found = database_urls()
-    if sqlite and found.get("sqlite"):
-        figures += run("sqlite", found["sqlite"], str(VAR_DIR), requests, "none", scale)
-    if postgres and found.get("postgresql"):
-        figures += run("postgresql", found["postgresql"], str(VAR_DIR), requests, "none", scale)
-    return figures
+    return at_scales("dashboards", run, scale, requests, postgres, sqlite)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CHILD_START, ROOT, Figure, child, django_env, pg_reachable, print_figures, throwaway_pg  # noqa: E402
+from common import CHILD_START, Figure, at_scales, child, django_env, print_figures  # noqa: E402
 
 TARGET_MS = 150
 ID_TARGET_MS = 20
@@ -169,25 +169,7 @@ def run(label: str, database_url: str, var_dir: str, requests: int, build: str, 
 
 
 def measure(scale: str = "county", requests: int = 60, postgres: bool = True, sqlite: bool = True) -> list[Figure]:
-    figures = []
-    if scale == "county":
-        folder = ROOT / "var" / "bench" / "pages"
-        folder.mkdir(parents=True, exist_ok=True)
-        if sqlite:
-            db = folder / "pages.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-            figures += run("sqlite", f"sqlite:///{db}", str(folder), requests, "county", scale)
-        if postgres and pg_reachable():
-            with throwaway_pg("pages") as url:
-                figures += run("postgresql", url, str(folder), requests, "county", scale)
-        return figures
-    found = province_databases()
-    if sqlite and found.get("sqlite"):
-        figures += run("sqlite", found["sqlite"], found["var_dir"], requests, "none", scale)
-    if postgres and found.get("postgresql"):
-        figures += run("postgresql", found["postgresql"], found["var_dir"], requests, "none", scale)
-    return figures
+    return at_scales("pages", run, scale, requests, postgres, sqlite)
 
 
 def main() -> None:
