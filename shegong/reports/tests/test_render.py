@@ -105,3 +105,16 @@ def test_the_pdf_renders(approved, tmp_path):
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(approved.pdf_file.read())
     _check(pdf, tmp_path, "pdf", approved, percent="%")
+    # LibreOffice opens it too (Draw's PDF import) and draws its first page: not a blank image.
+    from PIL import Image
+
+    work = tmp_path / "lo"
+    work.mkdir()
+    _run(_tool("soffice"), f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+         "--convert-to", "png", "--outdir", str(work), str(pdf))
+    image = work / "report.png"
+    assert image.exists(), "LibreOffice could not open the PDF (is libreoffice-draw installed?)"
+    with Image.open(image) as page:
+        inked = sum(1 for value in page.convert("L").getdata() if value < 128)
+        assert inked > 0.002 * page.width * page.height, "LibreOffice drew an empty page"
+        page.save(SCREENSHOTS / "report-pdf-libreoffice.png")
