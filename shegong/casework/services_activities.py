@@ -32,7 +32,9 @@ from shegong.workforce.services import volunteer_service_add
 
 from .catalogue import check_items
 from .models import Activity, ActivityKind, ActivityParticipant, ActivityVolunteer
-from .services_groups import TOWNSHIP_LENGTH, moment_of, policies_for, workers_at
+from shegong.policies.selectors import policies_for
+
+from .services_groups import TOWNSHIP_LENGTH, moment_of, workers_at
 
 # The profile parameter holding the yearly target of each kind.
 TARGET_KEYS = {ActivityKind.ACTIVITY: "activities_per_year", ActivityKind.PUBLICITY: "publicity_per_year"}

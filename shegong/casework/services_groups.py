@@ -23,11 +23,9 @@ from django.utils.translation import pgettext
 from shegong.core import audit
 from shegong.core.concurrency import save_versioned
 from shegong.core.scoping import CHANGE, may_act_at, users_acting_at
-from shegong.policies.models import PolicyVersion
-from shegong.policies.selectors import ResolvedPolicy, _resolve
+from shegong.policies.selectors import ResolvedPolicy, policies_for
 from shegong.recipients.models import Recipient
 from shegong.recipients.services import add_to_timeline
-from shegong.regions.models import ancestor_codes
 
 from .catalogue import check_items
 from .models import CASEWORK_ROLES, Group, GroupMember, GroupSession, GroupStatus, SessionAttendance
@@ -347,28 +345,6 @@ def validity_day(group: Group, sessions: list[GroupSession]) -> date:
     if sessions:
         return max(s.held_on for s in sessions)
     return timezone.localdate()
-
-
-def policies_for(pairs: Iterable[tuple[str, date]]) -> dict[tuple[str, date], ResolvedPolicy]:
-    """``policy_for`` for many (place, day) pairs in one query (a list page of groups)."""
-    pairs = set(pairs)
-    if not pairs:
-        return {}
-    codes = {c for code, _day in pairs for c in (*ancestor_codes(code), code)}
-    latest = max(day for _code, day in pairs)
-    versions = list(
-        PolicyVersion.objects.filter(profile__region_id__in=codes, valid_from__lte=latest)
-        .select_related("profile").order_by("profile_id", "-number")
-    )
-    answers = {}
-    for code, day in pairs:
-        path = {*ancestor_codes(code), code}
-        in_force = {}
-        for version in versions:
-            if version.profile.region_id in path and version.valid_from <= day:
-                in_force.setdefault(version.profile_id, version)
-        answers[(code, day)] = _resolve(code, day, in_force.values())
-    return answers
 
 
 def _members_counted(members: list[GroupMember], sessions: list[GroupSession]) -> list[GroupMember]:

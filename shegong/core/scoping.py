@@ -71,9 +71,10 @@ def assignments_of(user) -> list:
 
 
 def forget_assignments(user) -> None:
-    """Drop the per-object cache after the user's assignments change."""
-    if hasattr(user, "_shegong_assignments"):
-        del user._shegong_assignments
+    """Drop the per-object caches after the user's assignments change."""
+    for name in ("_shegong_assignments", "_shegong_tally_roots"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def reach_q(rule: ScopeRule, user, action: str) -> Q | None:

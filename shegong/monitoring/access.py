@@ -21,7 +21,17 @@ PLACE_ROLES = TALLY_ROLES["view"] - {"operator_manager"}
 def roots(user) -> list[str]:
     """The widest places whose figures ``user`` reads, narrowest-last order by code.
 
-    ``""`` stands for the whole country (a nationwide assignment)."""
+    ``""`` stands for the whole country (a nationwide assignment). Read once per user object (a
+    request asks several times: the check, the children, the page)."""
+    cached = getattr(user, "_shegong_tally_roots", None)
+    if cached is None:
+        cached = _roots(user)
+        if user is not None:
+            user._shegong_tally_roots = cached
+    return list(cached)
+
+
+def _roots(user) -> list[str]:
     codes = set()
     operator = False
     for assignment in assignments_of(user):

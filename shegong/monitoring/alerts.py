@@ -228,7 +228,7 @@ def _certificates(user, today: date) -> list[Item]:
     """Workers on post without a certificate whose deadline (took the post + the profile's years)
     falls within the profile's warning months or has passed, under the profile of each worker's
     station. Two queries: the workers, and the profiles of their places."""
-    from shegong.casework.services_groups import policies_for
+    from shegong.policies.selectors import policies_for
     from shegong.workforce.compliance import DUE_SOON, OVERDUE, certificate_verdict
     from shegong.workforce.models import CertificateLevel, StationAssignment
 

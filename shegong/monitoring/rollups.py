@@ -208,7 +208,8 @@ def _count_groups(counts: Counts, prefix: str, year: int):
     from django.db.models import Prefetch
 
     from shegong.casework.models import Group, GroupSession
-    from shegong.casework.services_groups import policies_for, validity, validity_day
+    from shegong.casework.services_groups import validity, validity_day
+    from shegong.policies.selectors import policies_for
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     groups = (

@@ -28,9 +28,9 @@ def _day(moment):
 def _visit(v):
     yield v.region_id, [v.visited_on]
     if v.recipient_id:
-        region = getattr(v, "_recipient_region", None)
-        if region is None:
-            region = _region_of_recipient(v.recipient_id)
+        # The recipient the service passed is at hand: its region costs no query then.
+        cached = v._state.fields_cache.get("recipient")
+        region = cached.region_id if cached is not None else _region_of_recipient(v.recipient_id)
         yield region, [v.visited_on]
     elif v.household_id:
         from shegong.recipients.models import Recipient

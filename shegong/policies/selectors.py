@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -103,3 +104,25 @@ def policy_from_versions(region_code: str, on: date, version_ids) -> ResolvedPol
     """Rebuild the rules a stored figure was computed under, from the versions it recorded."""
     versions = PolicyVersion.objects.filter(pk__in=version_ids).select_related("profile")
     return _resolve(region_code, on, versions)
+
+
+def policies_for(pairs: Iterable[tuple[str, date]]) -> dict[tuple[str, date], ResolvedPolicy]:
+    """``policy_for`` for many (place, day) pairs in one query (a list page, a dashboard, a to-do list)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    codes = {c for code, _day in pairs for c in (*ancestor_codes(code), code)}
+    latest = max(day for _code, day in pairs)
+    versions = list(
+        PolicyVersion.objects.filter(profile__region_id__in=codes, valid_from__lte=latest)
+        .select_related("profile").order_by("profile_id", "-number")
+    )
+    answers = {}
+    for code, day in pairs:
+        path = {*ancestor_codes(code), code}
+        in_force = {}
+        for version in versions:
+            if version.profile.region_id in path and version.valid_from <= day:
+                in_force.setdefault(version.profile_id, version)
+        answers[(code, day)] = _resolve(code, day, in_force.values())
+    return answers

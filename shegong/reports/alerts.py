@@ -56,11 +56,12 @@ def due_date(kind: str, period: Period) -> date:
     return _containing(kind, period.end + timedelta(days=1)).end
 
 
-def _cadence(region_code: str, key: str, today: date) -> str | None:
-    from shegong.policies.selectors import policy_for
+def _cadences(codes, key: str, today: date) -> dict[str, str | None]:
+    """The reporting cadence ``key`` in force at each place, in one query."""
+    from shegong.policies.selectors import policies_for
 
-    policy = policy_for(region_code, today)
-    return policy[key] if key in policy else None
+    policies = policies_for({(code, today) for code in codes})
+    return {code: policy.get(key) for (code, _day), policy in policies.items()}
 
 
 def _create_url(period: Period, **target) -> str:
@@ -69,16 +70,20 @@ def _create_url(period: Period, **target) -> str:
 
 def _to_write(user, today: date) -> list[dict]:
     wanted = []  # (kind, region code, operator id, period, create url parameters, who)
-    for contract in contracts_to_report(user):
-        kind = CADENCE_KINDS.get(_cadence(contract.purchaser_region_id, "operator_report_cadence", today) or "")
+    contracts = list(contracts_to_report(user))
+    operator_cadence = _cadences({c.purchaser_region_id for c in contracts}, "operator_report_cadence", today)
+    for contract in contracts:
+        kind = CADENCE_KINDS.get(operator_cadence[contract.purchaser_region_id] or "")
         if kind is None:
             continue
         for period in complete_periods(kind, today):
             if period.end >= contract.period_start and period.start <= contract.period_end:
                 wanted.append((kind, contract.purchaser_region_id, contract.operator_id, period, {"contract": contract.pk},
                                contract.operator.name))
-    for code in sorted({a.region_id for a in assignments_of(user) if a.role == "bureau" and a.region_id and len(a.region_id) == 6}):
-        kind = CADENCE_KINDS.get(_cadence(code, "county_report_cadence", today) or "")
+    counties = sorted({a.region_id for a in assignments_of(user) if a.role == "bureau" and a.region_id and len(a.region_id) == 6})
+    county_cadence = _cadences(counties, "county_report_cadence", today)
+    for code in counties:
+        kind = CADENCE_KINDS.get(county_cadence[code] or "")
         if kind is None:
             continue
         for period in complete_periods(kind, today):
