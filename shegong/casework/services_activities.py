@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from shegong.core import audit
 from shegong.core.concurrency import save_versioned
 from shegong.core.scoping import CHANGE, may_act_at
+from shegong.policies.selectors import policies_for
 from shegong.recipients.models import Recipient
 from shegong.recipients.services import add_to_timeline
 from shegong.workforce.models import Volunteer, VolunteerService
@@ -32,8 +33,6 @@ from shegong.workforce.services import volunteer_service_add
 
 from .catalogue import check_items
 from .models import Activity, ActivityKind, ActivityParticipant, ActivityVolunteer
-from shegong.policies.selectors import policies_for
-
 from .services_groups import TOWNSHIP_LENGTH, moment_of, workers_at
 
 # The profile parameter holding the yearly target of each kind.

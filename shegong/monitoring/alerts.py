@@ -398,20 +398,9 @@ def _contracts(user, today: date) -> list[Item]:
 
 
 def _reports(user, today: date) -> list[Item]:
-    try:
-        from shegong.reports.alerts import items_for
-    except ImportError:
-        return []
-    items = []
-    for entry in items_for(user, today) or ():
-        if isinstance(entry, dict):
-            entry = Item(**{k: v for k, v in entry.items() if k in Item.__dataclass_fields__})
-        elif not isinstance(entry, Item):  # an object of the same shape
-            entry = Item(**{k: getattr(entry, k) for k in Item.__dataclass_fields__ if hasattr(entry, k)})
-        entry.kind = "reports"  # one group for everything the reports app asks for ("report" there)
-        if entry.count:
-            items.append(entry)
-    return items
+    from shegong.reports.alerts import items_for
+
+    return [item for item in items_for(user, today) if item.count]
 
 
 # --- All together --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Three kinds of item:
 - a report **returned** to the user, with the reviewer's comment;
 - a report **awaiting the user's review**.
 
-Each item: ``{"kind": "report", "title", "detail", "url", "due": date | None, "overdue": bool}``.
+Each item is a :class:`shegong.monitoring.alerts.Item` of kind ``reports``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from shegong.core.scoping import assignments_of
+from shegong.monitoring.alerts import Item
 from shegong.monitoring.periods import Period
 
 from . import selectors
@@ -68,7 +69,7 @@ def _create_url(period: Period, **target) -> str:
     return f"{reverse('reports:report_create')}?{urlencode({'period': period.key, **target})}"
 
 
-def _to_write(user, today: date) -> list[dict]:
+def _to_write(user, today: date) -> list[Item]:
     wanted = []  # (kind, region code, operator id, period, create url parameters, who)
     contracts = list(contracts_to_report(user))
     operator_cadence = _cadences({c.purchaser_region_id for c in contracts}, "operator_report_cadence", today)
@@ -104,43 +105,41 @@ def _to_write(user, today: date) -> list[dict]:
         label = Kind(kind).label
         title = (_("%(kind)s for %(period)s not submitted yet") if report else _("%(kind)s for %(period)s to write")) % {
             "kind": label, "period": period.label}
-        items.append({
-            "kind": "report", "title": title, "detail": who or (report.title if report else ""),
-            "url": report.get_absolute_url() if report else _create_url(period, **target),
-            "due": due, "overdue": today > due,
-        })
+        items.append(Item(
+            "reports", title, detail=who or (report.title if report else ""),
+            url=report.get_absolute_url() if report else _create_url(period, **target), due=due, overdue=today > due,
+        ))
     return items
 
 
-def _returned(user) -> list[dict]:
+def _returned(user) -> list[Item]:
     mine = writer_q(user)
     if mine is None:
         return []
     rows = selectors.reports_for(user).filter(mine, status=Status.RETURNED).select_related("returned_by").order_by("period_start")
     return [
-        {"kind": "report", "title": _("Returned for changes: %(title)s") % {"title": r.title},
-         "detail": (f"{r.returned_by}：" if r.returned_by else "") + r.return_comment[:200],
-         "url": r.get_absolute_url(), "due": None, "overdue": False}
+        Item("reports", _("Returned for changes: %(title)s") % {"title": r.title},
+             detail=(f"{r.returned_by}：" if r.returned_by else "") + r.return_comment[:200], url=r.get_absolute_url())
         for r in rows
     ]
 
 
-def _to_review(user) -> list[dict]:
+def _to_review(user) -> list[Item]:
     theirs = reviewer_q(user)
     if theirs is None:
         return []
     rows = selectors.reports_for(user).filter(theirs, status=Status.SUBMITTED).select_related("submitted_by", "operator").order_by("submitted_at")
     return [
-        {"kind": "report", "title": _("To review: %(title)s") % {"title": r.title},
-         "detail": _("Submitted by %(who)s on %(day)s") % {
-             "who": r.operator.name if r.operator_id else (r.submitted_by or "—"),
-             "day": r.submitted_at.date().isoformat() if r.submitted_at else "—"},
-         "url": r.get_absolute_url(), "due": None, "overdue": False}
+        Item("reports", _("To review: %(title)s") % {"title": r.title},
+             detail=_("Submitted by %(who)s on %(day)s") % {
+                 "who": r.operator.name if r.operator_id else (r.submitted_by or "—"),
+                 "day": r.submitted_at.date().isoformat() if r.submitted_at else "—"},
+             url=r.get_absolute_url())
         for r in rows
     ]
 
 
-def items_for(user, today: date) -> list[dict]:
+def items_for(user, today: date) -> list[Item]:
     """The user's report to-dos: to write (oldest due first), returned to them, awaiting their review."""
-    to_write = sorted(_to_write(user, today), key=lambda i: i["due"])
+    to_write = sorted(_to_write(user, today), key=lambda i: i.due)
     return [*to_write, *_returned(user), *_to_review(user)]

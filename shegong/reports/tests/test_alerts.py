@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from shegong.monitoring.alerts import Item
 from shegong.monitoring.periods import Period
 from shegong.reports import services
 from shegong.reports.alerts import complete_periods, due_date, items_for
@@ -31,28 +32,28 @@ def test_reports_to_write_submit_review_and_return(programme, monthly):
     manager, bureau = people["operator_manager"], people["county_bureau"]
 
     todo = items_for(manager, TODAY)
-    assert all(set(item) == KEYS and item["kind"] == "report" for item in todo)
-    by_url = {item["url"]: item for item in todo}
+    assert all(isinstance(item, Item) and item.kind == "reports" for item in todo)
+    by_url = {item.url: item for item in todo}
     october = by_url[f"/reports/{monthly.pk}/"]  # started, not submitted
-    assert october["due"] == date(2025, 11, 30) and not october["overdue"]
-    september = next(i for i in todo if "period=2025-09" in i["url"])
-    assert september["url"] == f"/reports/new/?period=2025-09&contract={programme['contract'].pk}"
-    assert september["due"] == date(2025, 10, 31) and september["overdue"]
+    assert october.due == date(2025, 11, 30) and not october.overdue
+    september = next(i for i in todo if "period=2025-09" in i.url)
+    assert september.url == f"/reports/new/?period=2025-09&contract={programme['contract'].pk}"
+    assert september.due == date(2025, 10, 31) and september.overdue
     assert todo[0] is september  # the oldest due first
 
     county = items_for(bureau, TODAY)
-    assert {i["url"] for i in county} == {"/reports/new/?period=2025-Q3&region=210381",
+    assert {i.url for i in county} == {"/reports/new/?period=2025-Q3&region=210381",
                                           "/reports/new/?period=2025-Q2&region=210381"}  # its own, not yet written
     submitted = services.submit(actor=manager, report=monthly)
-    assert f"/reports/{monthly.pk}/" not in {i["url"] for i in items_for(manager, TODAY)}
-    review = [i for i in items_for(bureau, TODAY) if i["url"] == f"/reports/{monthly.pk}/"]
-    assert len(review) == 1 and monthly.title in review[0]["title"] and review[0]["due"] is None
+    assert f"/reports/{monthly.pk}/" not in {i.url for i in items_for(manager, TODAY)}
+    review = [i for i in items_for(bureau, TODAY) if i.url == f"/reports/{monthly.pk}/"]
+    assert len(review) == 1 and monthly.title in review[0].title and review[0].due is None
     assert items_for(people["city_bureau"], TODAY) == []  # the county reviews operators' reports
 
     services.return_report(actor=bureau, report=submitted, comment="请补充培训情况")
-    returned = [i for i in items_for(manager, TODAY) if i["url"] == f"/reports/{monthly.pk}/"]
-    assert len(returned) == 1 and "请补充培训情况" in returned[0]["detail"]
-    assert f"/reports/{monthly.pk}/" not in {i["url"] for i in items_for(bureau, TODAY)}
+    returned = [i for i in items_for(manager, TODAY) if i.url == f"/reports/{monthly.pk}/"]
+    assert len(returned) == 1 and "请补充培训情况" in returned[0].detail
+    assert f"/reports/{monthly.pk}/" not in {i.url for i in items_for(bureau, TODAY)}
 
 
 def test_people_who_write_no_reports_have_none_to_write(programme):
