@@ -43,7 +43,7 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from shegong.accounts.models import RoleAssignment, User
@@ -128,19 +128,13 @@ results = [
     timed(f"province dashboard: kpi.scorecard({PROVINCE!r}, {latest})", scorecard(PROVINCE, latest)),
 ]
 province_scale = Region.objects.filter(code__startswith=PROVINCE, level=4).count() > 100
-try:
-    reverse("monitoring:dashboard", args=[COUNTY])
-    pages = True
-except NoReverseMatch:
-    pages = False
-if pages:
-    results.append(timed(f"county dashboard page ({COUNTY}, {latest}) — county official", page(official(COUNTY), COUNTY, latest)))
-    results.append(timed(f"province dashboard page ({PROVINCE}, {latest}) — province official",
-                         page(official(PROVINCE), PROVINCE, latest)))
-    results.append(timed(f"county dashboard page ({COUNTY}, {latest}), figures recomputed on every request",
-                         page(official(COUNTY), COUNTY, latest, fresh=True)))
-    results.append(timed(f"province dashboard page ({PROVINCE}, {latest}), figures recomputed on every request",
-                         page(official(PROVINCE), PROVINCE, latest, fresh=True)))
+results.append(timed(f"county dashboard page ({COUNTY}, {latest}) — county official", page(official(COUNTY), COUNTY, latest)))
+results.append(timed(f"province dashboard page ({PROVINCE}, {latest}) — province official",
+                     page(official(PROVINCE), PROVINCE, latest)))
+results.append(timed(f"county dashboard page ({COUNTY}, {latest}), figures recomputed on every request",
+                     page(official(COUNTY), COUNTY, latest, fresh=True)))
+results.append(timed(f"province dashboard page ({PROVINCE}, {latest}), figures recomputed on every request",
+                     page(official(PROVINCE), PROVINCE, latest, fresh=True)))
 history = []
 for year in sorted({first, latest}):
     r = timed(f"county dashboard: kpi.scorecard({COUNTY!r}, {year})", scorecard(COUNTY, year))
@@ -148,7 +142,7 @@ for year in sorted({first, latest}):
 print(json.dumps({
     "recipients": Recipient.objects.count(), "visits": Visit.objects.count(), "tallies": Tally.objects.count(),
     "townships": Region.objects.filter(code__startswith=PROVINCE, level=4).count(), "first": first, "latest": latest,
-    "today": today.isoformat(), "pages": pages, "province_scale": province_scale, "results": results, "history": history,
+    "today": today.isoformat(), "province_scale": province_scale, "results": results, "history": history,
 }))
 """
 
@@ -182,8 +176,6 @@ def _figures(label: str, result: dict, scale: str) -> list[Figure]:
 def run(label: str, database_url: str, var_dir: str, requests: int, build: str, scale: str) -> list[Figure]:
     env = django_env(database_url, var_dir, SHEGONG_RELAX_SECOND_FACTOR="true")
     result = child(MEASURE, env, requests, build)
-    if not result["pages"]:
-        print("  (the dashboard page is not there yet: functions only)", flush=True)
     print(f"  {label} {scale}: {result['recipients']:,} recipients, {result['tallies']:,} rollup rows", flush=True)
     return _figures(label, result, scale)
 
